@@ -1,0 +1,5 @@
+"""Lets `python -m voicecoach` behave exactly like the `voicecoach` console script."""
+
+from voicecoach.cli import main
+
+raise SystemExit(main())

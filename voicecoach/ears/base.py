@@ -1,0 +1,40 @@
+"""What every recognizer backend promises, so the runner and the benchmark treat them alike."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass
+from typing import Protocol
+
+from voicecoach.commands import Command
+
+SAMPLE_RATE_HZ = 16_000
+"""Both backends' acoustic models are trained on 16 kHz mono speech."""
+
+
+@dataclass(frozen=True)
+class Recognition:
+    """One result: a command (or None when speech was heard but rejected) and how sure it is."""
+
+    command: Command | None
+    text: str
+    confidence: float
+    backend: str
+    is_partial: bool = False
+    end_s: float | None = None
+    """Audio time (seconds since the stream began) where the utterance ended, if known."""
+
+
+class Recognizer(Protocol):
+    """A streaming command recognizer fed 16-bit little-endian mono PCM at SAMPLE_RATE_HZ."""
+
+    name: str
+
+    def set_commands(self, commands: Collection[Command]) -> None:
+        """Listen only for these commands from now on (state-aware grammar)."""
+
+    def accept(self, pcm: bytes) -> list[Recognition]:
+        """Feed audio; returns results completed (or fast-path partials) within it."""
+
+    def flush(self) -> list[Recognition]:
+        """End of stream: return whatever utterance is still open."""

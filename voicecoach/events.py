@@ -1,0 +1,138 @@
+"""Frozen events into the session and actions out of it: the whole vocabulary of the engine."""
+
+# State is re-exported here so callers can import the whole vocabulary from one place.
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import IntEnum, StrEnum
+
+from voicecoach.commands import Command
+from voicecoach.tempo import Phase
+
+
+class CueKind(IntEnum):
+    """What a cue is for; lower value = more urgent. The player's queue policy keys off this."""
+
+    SAFETY = 0
+    """Interrupts anything playing; never dropped."""
+    ACK = 1
+    """Answer to a command: interrupts anything but safety."""
+    COUNT = 2
+    """Rep counts and countdowns: never dropped, played in order."""
+    INFO = 3
+    """Set starts, "next up", rest announcements: played in order, not dropped."""
+    FORM = 4
+    """Form reminders: dropped rather than played late."""
+
+
+@dataclass(frozen=True)
+class Cue:
+    """One thing the coach says."""
+
+    text: str
+    kind: CueKind = CueKind.INFO
+
+
+class Earcon(StrEnum):
+    """Short generated tones that say something without words."""
+
+    UNDERSTOOD = "understood"
+    NOT_UNDERSTOOD = "not_understood"
+    SET_DONE = "set_done"
+
+
+# ---- events (into Session.handle) -------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CommandHeard:
+    """The user said (or typed) a command."""
+
+    command: Command
+    text: str = ""
+    confidence: float = 1.0
+
+
+@dataclass(frozen=True)
+class PhaseDue:
+    """A scheduled moment has come: a rep phase onset, a countdown step or the end of a rest."""
+
+    token: int
+    rep: int = 0
+    phase: Phase | None = None
+
+
+@dataclass(frozen=True)
+class SpeechStarted:
+    """The player started sending a cue's audio to the speaker."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class SpeechFinished:
+    """The player finished (or was interrupted while) sending a cue's audio."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class MicrophoneLost:
+    """The input device disappeared mid-workout."""
+
+
+@dataclass(frozen=True)
+class MicrophoneBack:
+    """The input device came back."""
+
+
+Event = CommandHeard | PhaseDue | SpeechStarted | SpeechFinished | MicrophoneLost | MicrophoneBack
+
+
+# ---- actions (out of Session.handle) ----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Say:
+    """Speak a cue now (the player applies the priority policy of its kind)."""
+
+    cue: Cue
+
+
+@dataclass(frozen=True)
+class PlayEarcon:
+    """Play a short tone."""
+
+    earcon: Earcon
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """Post `event` back to the session at session time `at_s` (absolute, from one anchor)."""
+
+    event: PhaseDue
+    at_s: float
+
+
+@dataclass(frozen=True)
+class CancelPending:
+    """Drop every scheduled event that has not fired yet."""
+
+
+@dataclass(frozen=True)
+class Record:
+    """Something worth keeping in history (set finished, safety stop, easier/harder, pause...)."""
+
+    kind: str
+    data: dict[str, object] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Finish:
+    """The session is over (finished or stopped); the runner shuts down cleanly."""
+
+    reason: str
+
+
+Action = Say | PlayEarcon | Schedule | CancelPending | Record | Finish

@@ -1,0 +1,64 @@
+"""The small interfaces the runner depends on; real adapters and test fakes both implement them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Protocol
+
+from voicecoach.events import Cue, Earcon, Event, PhaseDue
+from voicecoach.states import State
+
+Post = Callable[[Event], None]
+"""Puts an event on the runner's queue; the only thing adapters may do from their threads."""
+
+
+class Voice(Protocol):
+    """Turns cues into sound (or text); posts SpeechStarted/SpeechFinished through `post`."""
+
+    def say(self, cue: Cue) -> None:
+        """Queue a cue under the priority policy of its kind; returns at once."""
+
+    def earcon(self, earcon: Earcon) -> None:
+        """Play a short tone; returns at once."""
+
+    def close(self) -> None:
+        """Stop playing and release the device."""
+
+
+class CueTimer(Protocol):
+    """Knows how long a cue takes to say, so the engine can fit cues into phases."""
+
+    def duration_s(self, text: str) -> float:
+        """Measured duration of the rendered cue, or an estimate when it was never rendered."""
+
+
+class Ears(Protocol):
+    """Turns the microphone (or keyboard) into CommandHeard events posted through `post`."""
+
+    def start(self, post: Post) -> None:
+        """Begin listening on a thread of its own."""
+
+    def listen_for(self, state: State) -> None:
+        """Restrict what is heard to the commands that mean something in `state`."""
+
+    def close(self) -> None:
+        """Stop listening and release the device."""
+
+
+class Pacer(Protocol):
+    """Schedules PhaseDue events on a clock; jobs only post, never speak or block."""
+
+    def start(self, post: Post) -> None:
+        """Start the clock at session time 0."""
+
+    def now_s(self) -> float:
+        """Seconds since start, on the pacer's clock."""
+
+    def schedule(self, event: PhaseDue, at_s: float) -> None:
+        """Post `event` when the clock reaches `at_s`."""
+
+    def cancel_all(self) -> None:
+        """Drop every event that has not fired yet."""
+
+    def close(self) -> None:
+        """Stop the clock's threads."""

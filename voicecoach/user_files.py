@@ -27,7 +27,8 @@ def read_user_file(path: Path, what: str, fail: Callable[[list[Problem]], Except
         return fail([Problem(name, None, "", message, fix=fix)])
 
     if not path.exists():
-        raise problem(f"no such {what} file", "check the path or run `voicecoach list`")
+        hint = " or run `voicecoach list`" if what == "routine" else ""
+        raise problem(f"no such {what} file", f"check the path{hint}")
     if path.is_dir():
         raise problem(f"is a directory, not a {what} file", f"give the path of a {what} file")
     try:
@@ -149,7 +150,7 @@ def validation_problems(
         if kind == "value_error" and isinstance(error.get("input"), dict):
             got = None  # a whole-mapping rule: the message names the keys involved
         problems.append(Problem(file, line_of(loc, lines), dotted(loc), message, got, fix))
-    return problems
+    return sorted(problems, key=lambda p: p.line or 0)
 
 
 _FIXES: Mapping[str, str] = {

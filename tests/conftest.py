@@ -1,0 +1,28 @@
+"""Shared fixtures: every test run gets private user directories, never the real home's."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(autouse=True, scope="session")
+def private_user_dirs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """Point config, data and cache dirs at a temporary tree for the whole run."""
+    root = tmp_path_factory.mktemp("user")
+    saved = {k: os.environ.get(k) for k in
+             ("VOICECOACH_CONFIG_DIR", "VOICECOACH_DATA_DIR", "VOICECOACH_CACHE_DIR")}
+    os.environ["VOICECOACH_CONFIG_DIR"] = str(root / "config")
+    os.environ["VOICECOACH_DATA_DIR"] = str(root / "data")
+    os.environ["VOICECOACH_CACHE_DIR"] = str(root / "cache")
+    yield root
+    for key, value in saved.items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value

@@ -98,7 +98,9 @@ class Sides(StrEnum):
 
 
 class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid", use_enum_values=False)
+    # strict: `sets: true` is a mistake, not 1; no NaN or infinity as a number of seconds.
+    model_config = ConfigDict(frozen=True, extra="forbid", use_enum_values=False,
+                              allow_inf_nan=False)
 
 
 class CueSet(_Frozen):
@@ -116,7 +118,7 @@ class CueSet(_Frozen):
         default_factory=dict, description="Cues for a specific rep number, e.g. 1 or 10"
     )
     form_every_reps: int = Field(
-        3, ge=1, le=100, description="At normal verbosity, a form cue every N reps"
+        3, ge=1, le=100, strict=True, description="At normal verbosity, a form cue every N reps"
     )
 
     def merged_over(self, base: CueSet) -> CueSet:
@@ -148,8 +150,10 @@ class Variation(_Frozen):
     start_phase: Phase = Field(
         Phase.LIFT, description="The phase each rep begins with (leg lifts begin with the lift)"
     )
-    reps: int | None = Field(None, ge=1, le=500)
-    hold_s: float | None = Field(None, ge=1, le=600, description="Seconds to hold (isometric)")
+    reps: int | None = Field(None, ge=1, le=500, strict=True)
+    hold_s: float | None = Field(
+        None, ge=1, le=600, strict=True, description="Seconds to hold (isometric)"
+    )
     sides: Sides = Sides.NONE
     key_cue: str = Field(
         "", max_length=300, description="The one form cue announced on easier/harder"
@@ -197,8 +201,8 @@ class Exercise(_Frozen):
     id: str = Field("", description="Defaults to the name, slugified")
     name: str = Field(min_length=1, max_length=80)
     description: str = Field("", max_length=2000)
-    sets: int = Field(3, ge=1, le=20)
-    rest_between_sets_s: float = Field(30, ge=0, le=600)
+    sets: int = Field(3, ge=1, le=20, strict=True)
+    rest_between_sets_s: float = Field(30, ge=0, le=600, strict=True)
     safety: str | None = Field(None, max_length=600, description="Spoken before the exercise")
     cues: CueSet = Field(default_factory=CueSet, description="Cues shared by every variation")
     variations: tuple[Variation, ...] = Field(
@@ -250,8 +254,10 @@ class Routine(_Frozen):
 
     name: str = Field(min_length=1, max_length=80)
     description: str = Field("", max_length=4000)
-    count_in_s: float = Field(5, ge=0, le=30, description="Get-ready time before the first rep")
-    rest_between_exercises_s: float = Field(60, ge=0, le=900)
+    count_in_s: float = Field(
+        5, ge=0, le=30, strict=True, description="Get-ready time before the first rep"
+    )
+    rest_between_exercises_s: float = Field(60, ge=0, le=900, strict=True)
     exercises: tuple[Exercise, ...] = Field(min_length=1)
 
     def planned_duration_s(self) -> float:
@@ -282,7 +288,9 @@ class Routine(_Frozen):
 
     def to_yaml(self) -> str:
         """The routine as YAML that loads back to an equal routine."""
-        data = self.model_dump(mode="json", exclude_defaults=True)
+        # exclude_unset, not exclude_defaults: a variation that sets a cue back to the default
+        # must keep saying so, or it would inherit the exercise's value when loaded again.
+        data = self.model_dump(mode="json", exclude_unset=True)
         return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
 
 

@@ -26,6 +26,8 @@ PHASE_CYCLE: tuple[Phase, ...] = (Phase.LOWER, Phase.BOTTOM, Phase.LIFT, Phase.T
 """The order of the four numbers in tempo notation, which is also the order phases follow."""
 
 _PART = re.compile(r"^\s*(?:(\d+(?:\.\d+)?)|([xX]))\s*$")
+_NEGATIVE = re.compile(r"(?:^|-)\s*-\s*\d")
+"""`-4-0-2-0` or `4--2-2-0`: a minus sign where a number should start."""
 
 
 class TempoError(ValueError):
@@ -44,6 +46,8 @@ class Tempo:
     @classmethod
     def parse(cls, text: str) -> Tempo:
         """Read `4-0-2-0` style notation; raises TempoError with a fix for anything else."""
+        if _NEGATIVE.search(str(text)):
+            raise TempoError("a phase cannot be negative; write seconds of 0 or more, e.g. 4-0-2-0")
         parts = str(text).split("-")
         if len(parts) != 4:
             raise TempoError(
@@ -57,7 +61,8 @@ class Tempo:
                     f"tempo part {part.strip()!r} is not a number of seconds or X; "
                     "write e.g. 4-0-2-0 (X = explosive)"
                 )
-            value = EXPLOSIVE_S if match.group(2) else float(match.group(1))
+            # Paced to the millisecond, so that printing the tempo gives back the same tempo.
+            value = EXPLOSIVE_S if match.group(2) else round(float(match.group(1)), 3)
             if value > MAX_PHASE_S:
                 raise TempoError(f"a phase of {value:g} s is too long; use at most {MAX_PHASE_S:g} s")
             seconds.append(value)
@@ -90,4 +95,5 @@ class Tempo:
         return Tempo(*(round(s * factor, 3) for s in (self.lower_s, self.bottom_s, self.lift_s, self.top_s)))
 
     def __str__(self) -> str:
-        return "-".join(f"{s:g}" for s in (self.lower_s, self.bottom_s, self.lift_s, self.top_s))
+        return "-".join(f"{s:.3f}".rstrip("0").rstrip(".")
+                        for s in (self.lower_s, self.bottom_s, self.lift_s, self.top_s))

@@ -15,6 +15,12 @@ from voicecoach.errors import Problem
 MAX_FILE_BYTES = 1_000_000
 """A routine or settings file is a few kilobytes; a megabyte means the wrong file was given."""
 
+MAX_YAML_VALUES = 20_000
+"""A long routine has about a thousand values; more means aliases (`*name`) run out of hand."""
+
+MAX_YAML_DEPTH = 40
+"""A routine nests about eight levels deep; deeper means a recursive alias or a runaway file."""
+
 Path_ = tuple[str | int, ...]
 LineMap = dict[Path_, int]
 
@@ -58,36 +64,60 @@ class _LineLoader(yaml.SafeLoader):
     """A safe loader that refuses duplicate keys, which YAML would otherwise silently merge."""
 
 
+class _TooComplex(Exception):
+    """Raised inside the tree walk; becomes one Problem in `parse_yaml`."""
+
+
 def parse_yaml(text: str, file: str) -> tuple[Any, LineMap, list[Problem]]:
     """Parse YAML into plain data plus the line of every key path (for located error messages)."""
     try:
         node = yaml.compose(text, Loader=_LineLoader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        reason = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         line = mark.line + 1 if mark is not None else None
-        return None, {}, [Problem(file, line, "", f"invalid YAML: {reason}",
+        return None, {}, [Problem(file, line, "", f"invalid YAML: {_yaml_reason(exc)}",
                                   fix="check indentation, colons and quotes on that line")]
+    except RecursionError:
+        return None, {}, [_too_complex(file, "is nested too deeply")]
     if node is None:
         return None, {}, [Problem(file, None, "", "the file has no content",
                                   fix="write a routine in it (see README)")]
     lines: LineMap = {}
     problems: list[Problem] = []
-    data = _to_python(node, (), lines, problems, file)
+    try:
+        data = _to_python(node, (), lines, problems, file)
+    except _TooComplex as exc:
+        return None, {}, [_too_complex(file, str(exc))]
     return data, lines, problems
+
+
+def _yaml_reason(exc: yaml.YAMLError) -> str:
+    """The first line of a PyYAML message: the rest repeats the text with a caret under it."""
+    return getattr(exc, "problem", None) or str(exc).splitlines()[0]
+
+
+def _too_complex(file: str, message: str) -> Problem:
+    return Problem(file, None, "", f"{message} to be a routine or settings file",
+                   fix="write values out in full instead of using aliases (`*name`)")
 
 
 def _to_python(
     node: yaml.Node, path: Path_, lines: LineMap, problems: list[Problem], file: str
 ) -> Any:
     lines.setdefault(path, node.start_mark.line + 1)
+    if len(lines) > MAX_YAML_VALUES:
+        raise _TooComplex(f"has more than {MAX_YAML_VALUES:,} values")
+    if len(path) > MAX_YAML_DEPTH:
+        raise _TooComplex("is nested too deeply")
     if isinstance(node, yaml.MappingNode):
         result: dict[Any, Any] = {}
         for key_node, value_node in node.value:
-            key = _LineLoader(" ").construct_object(key_node) if isinstance(
-                key_node, yaml.ScalarNode) else str(key_node.value)
-            if isinstance(key, list | dict):
-                key = str(key)
+            if not isinstance(key_node, yaml.ScalarNode):
+                problems.append(Problem(file, key_node.start_mark.line + 1, dotted(path),
+                                        "a key must be a plain word, not a list or mapping",
+                                        fix="write `key: value`"))
+                continue
+            key = _scalar_key(key_node)
             if key in result:
                 problems.append(Problem(file, key_node.start_mark.line + 1, dotted((*path, key)),
                                         "key appears twice", fix="keep only one of them"))
@@ -100,15 +130,29 @@ def _to_python(
         return _LineLoader(" ").construct_object(node)
     except yaml.YAMLError as exc:
         problems.append(Problem(file, node.start_mark.line + 1, dotted(path),
-                                f"unreadable value: {exc}", fix="quote it as a string"))
+                                f"unreadable value: {_yaml_reason(exc)}",
+                                fix="quote it as a string"))
         return None
+
+
+def _scalar_key(node: yaml.ScalarNode) -> Any:
+    """A key as YAML types it (`1:` is a number), or its text if it has no plain meaning (`<<`)."""
+    try:
+        return _LineLoader(" ").construct_object(node)
+    except yaml.YAMLError:
+        return node.value
 
 
 def dotted(path: Iterable[str | int]) -> str:
     """`exercises[0].variations[2].tempo`: the form users see in error messages."""
     text = ""
     for part in path:
-        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+        if isinstance(part, int):
+            text += f"[{part}]"
+            continue
+        # A key with a newline in it would split the one-line message.
+        name = "".join(c if c.isprintable() else c.encode("unicode_escape").decode() for c in part)
+        text += f".{name}" if text else name
     return text
 
 
@@ -141,12 +185,13 @@ def validation_problems(
     errors = exc.errors(include_url=False)
     failed = [tuple(e["loc"]) for e in errors if e["type"] != "too_short"]
     for error in errors:
-        loc = tuple(p for p in error["loc"] if not (isinstance(p, str) and "[" in p))
+        loc = tuple(p for p in error["loc"] if p != "[key]")  # pydantic's marker for dict keys
         if error["type"] == "too_short" and any(f[: len(loc)] == loc for f in failed):
             continue  # an item failed, so the list only looks short: report the item instead
         kind = error["type"]
         message, fix = _explain(error, loc, model_for)
-        got = None if kind in ("missing", "extra_forbidden") else describe_value(error.get("input"))
+        got = (None if kind in ("missing", "extra_forbidden", "invalid_key")
+               else describe_value(error.get("input")))
         if kind == "value_error" and isinstance(error.get("input"), dict):
             got = None  # a whole-mapping rule: the message names the keys involved
         problems.append(Problem(file, line_of(loc, lines), dotted(loc), message, got, fix))
@@ -167,6 +212,7 @@ _FIXES: Mapping[str, str] = {
     "model_type": "write a mapping of keys to values",
     "too_short": "add at least one item",
     "tuple_type": "write a list",
+    "finite_number": "write a number",
 }
 
 
@@ -179,7 +225,7 @@ def _explain(
         return "must not be empty", _FIXES["too_short"]
     if kind == "missing":
         return "is required but missing", f"add `{loc[-1]}:`"
-    if kind == "extra_forbidden":
+    if kind in ("extra_forbidden", "invalid_key"):  # invalid_key: a key that is not text
         model = model_for(loc[:-1])
         known = sorted(model.model_fields) if model else []
         guess = difflib.get_close_matches(str(loc[-1]), known, n=1)
@@ -194,6 +240,10 @@ def _explain(
             "less_than": ("is too large", f"use less than {bound}"),
         }
         return words[kind]
+    if kind == "string_too_short":
+        return "must not be empty", "write some text"
+    if kind == "string_too_long":
+        return "is too long", f"use at most {ctx.get('max_length')} characters"
     if kind == "enum":
         return "is not one of the allowed values", f"use one of: {ctx.get('expected', '')}"
     if kind == "value_error":

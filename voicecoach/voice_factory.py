@@ -1,0 +1,63 @@
+"""Choosing how the coach speaks: a WAV file if asked, else the speaker, else printed cues."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from voicecoach.audio import resolve_device
+from voicecoach.cue_cache import CueCache, Progress, open_cache
+from voicecoach.errors import AudioDeviceError
+from voicecoach.ports import Post, Voice
+from voicecoach.speaking import SpeakingSignal
+
+if TYPE_CHECKING:
+    from voicecoach.routine import Routine
+    from voicecoach.settings import Settings
+
+
+def open_voice(
+    settings: Settings, post: Post, audio_out: Path | None = None, *,
+    speaking: SpeakingSignal | None = None, cache: CueCache | None = None,
+) -> tuple[Voice, str]:
+    """The best Voice available and one line saying what was chosen and why.
+
+    A wrong `audio.output_device` is the user's mistake and raises; a machine with no output
+    device at all (or no PortAudio) falls back to printing the cues.
+    """
+    if cache is None:
+        cache = open_cache(settings.voice)[0]
+    volume = settings.voice.volume
+    if audio_out is not None:
+        from voicecoach.wav_out import WavFileVoice
+
+        voice = WavFileVoice(cache, audio_out, volume, post, speaking)
+        return voice, f"writing the coach's voice to {audio_out} instead of the speaker"
+    spec = settings.audio.output_device
+    try:
+        device = resolve_device(spec, "output")
+        from voicecoach.player import SoundDevicePlayer
+
+        player = SoundDevicePlayer(cache, device, volume, post, speaking)
+    except AudioDeviceError as exc:
+        if spec not in ("", None):
+            raise
+        from voicecoach.printed_voice import PrintedVoice  # written by the engine's author
+
+        return PrintedVoice(post=post), f"{exc}: cues will be printed"
+    return player, f"speaking through {player.device_name}"
+
+
+def prepare_workout(
+    cache: CueCache, routine: Routine, settings: Settings, progress: Progress | None = None,
+) -> int:
+    """Render, before the workout starts, everything the coach is known to say in it.
+
+    That is every cue text of the routine plus every line of the workout simulated with no
+    commands (counts, set and rest announcements, the ending). Answers to commands not in
+    that list are rendered when first said (~15-30 ms). Returns how many were rendered.
+    """
+    from voicecoach.simulation import simulate
+
+    spoken = [record.text for record in simulate(routine, settings, cue_timer=cache) if record.text]
+    return cache.prepare([*routine.all_cue_texts(), *spoken], progress)

@@ -1,13 +1,12 @@
 """Frozen events into the session and actions out of it: the whole vocabulary of the engine."""
 
-# State is re-exported here so callers can import the whole vocabulary from one place.
-
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import IntEnum, StrEnum
 
 from voicecoach.commands import Command
+from voicecoach.states import State
 from voicecoach.tempo import Phase
 
 
@@ -54,13 +53,30 @@ class CommandHeard:
     confidence: float = 1.0
 
 
+class Mark(StrEnum):
+    """What kind of scheduled moment a PhaseDue is (its value names it in the timeline)."""
+
+    PHASE = "phase"
+    """A rep phase begins (`rep`, `phase` say which)."""
+    COUNTDOWN = "countdown"
+    """A countdown step: `seconds_left` of a count-in, rest or hold remain."""
+    HALFWAY = "halfway"
+    """Halfway through a hold."""
+    FORM = "form"
+    """A moment for a form cue during a hold."""
+    END = "end"
+    """The current block (count-in, rest, the set's last phase, one side of a hold) is over."""
+
+
 @dataclass(frozen=True)
 class PhaseDue:
-    """A scheduled moment has come: a rep phase onset, a countdown step or the end of a rest."""
+    """A scheduled moment has come: a rep phase onset, a countdown step or the end of a block."""
 
     token: int
     rep: int = 0
     phase: Phase | None = None
+    mark: Mark = Mark.PHASE
+    seconds_left: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -136,3 +152,32 @@ class Finish:
 
 
 Action = Say | PlayEarcon | Schedule | CancelPending | Record | Finish
+
+
+# ---- what the session looks like (for the live view and the timeline) -----------------------
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """The session after its latest event: everything a live view or a timeline line shows."""
+
+    time_s: float
+    event: str
+    """The event just handled: a Mark value, `command`, `speech`, `microphone` or `none`."""
+    detail: str | None
+    """The command's value for `command`, seconds left for `countdown`, else None."""
+    state: State
+    exercise: str | None
+    variation: str | None
+    set: int
+    sets: int
+    rep: int
+    reps: int | None
+    phase: str | None
+    """A Phase value, `hold` during a hold, or None between sets."""
+    phase_start_s: float | None
+    phase_end_s: float | None
+    tempo: str | None
+    last_cue: str | None
+    block_end_s: float | None = None
+    """When the count-in or rest under way ends (None in other states)."""

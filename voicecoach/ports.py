@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Protocol
 
-from voicecoach.events import Cue, Earcon, Event, PhaseDue
+from voicecoach.events import CommandHeard, Cue, Earcon, Event, PhaseDue, Snapshot
 from voicecoach.states import State
 
 Post = Callable[[Event], None]
@@ -62,3 +62,23 @@ class Pacer(Protocol):
 
     def close(self) -> None:
         """Stop the clock's threads."""
+
+
+class Recorder(Protocol):
+    """Keeps workout history: every Record action's kind and data, and every command heard."""
+
+    def record(self, kind: str, data: Mapping[str, object]) -> None:
+        """Store one record; must be quick and never raise (it runs on the runner's loop)."""
+
+    def heard(self, event: CommandHeard) -> None:
+        """A command was heard (or typed), before the session handles it."""
+
+
+class View(Protocol):
+    """Shows the session live; gets a snapshot after every event."""
+
+    def update(self, snapshot: Snapshot) -> None:
+        """Redraw from `snapshot`; must be quick (it runs on the runner's loop)."""
+
+    def heard(self, event: CommandHeard) -> None:
+        """A command was heard (or typed), before the session handles it."""

@@ -1,0 +1,43 @@
+"""A Voice for machines with no speaker: prints each cue with its session time."""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Callable
+from typing import IO
+
+from voicecoach.events import Cue, CueKind, Earcon, SpeechFinished, SpeechStarted
+from voicecoach.ports import Post
+
+_MARK = {CueKind.SAFETY: "!", CueKind.ACK: ">", CueKind.FORM: "~"}
+"""A one-character hint of the cue's kind; counts and information get none."""
+
+
+class PrintedVoice:
+    """Prints cues instead of speaking them (reports each as spoken at once)."""
+
+    def __init__(self, post: Post | None = None, stream: IO[str] | None = None,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self._post = post
+        self._stream = stream if stream is not None else sys.stdout
+        self._clock = clock
+        self._origin_s = clock()
+
+    def say(self, cue: Cue) -> None:
+        """Print `[  12.0 s] ! text`; posts SpeechStarted/SpeechFinished like a player would."""
+        self._line(f"{_MARK.get(cue.kind, ' ')} {cue.text}")
+        if self._post is not None:
+            self._post(SpeechStarted(cue.text))
+            self._post(SpeechFinished(cue.text))
+
+    def earcon(self, earcon: Earcon) -> None:
+        """Print the tone's name."""
+        self._line(f"  ({earcon.value.replace('_', ' ')})")
+
+    def close(self) -> None:
+        """Flush what was printed."""
+        self._stream.flush()
+
+    def _line(self, text: str) -> None:
+        print(f"[{self._clock() - self._origin_s:7.1f} s] {text}", file=self._stream, flush=True)

@@ -23,6 +23,11 @@ class Recognition:
     is_partial: bool = False
     end_s: float | None = None
     """Audio time (seconds since the stream began) where the utterance ended, if known."""
+    start_s: float | None = None
+    """Audio time where the utterance began, if known (the echo gate checks the whole span)."""
+    is_spotted: bool = False
+    """A stop/safety phrase found inside longer speech (how it sounds over the coach's voice);
+    the gate accepts these only while the coach speaks."""
 
 
 class Recognizer(Protocol):

@@ -1,0 +1,142 @@
+"""Choosing the ears for a workout: which recognizer (and why), which microphone, which gate."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+from voicecoach.audio import resolve_device
+from voicecoach.ears.base import Recognizer
+from voicecoach.ears.capture import Capture, check_input
+from voicecoach.ears.gate import EchoGate, GatePolicy
+from voicecoach.ears.listener import Heard, Listener
+from voicecoach.errors import ModelError
+from voicecoach.models import DEFAULT_MODEL, download_with_bar, find_model
+from voicecoach.ports import Post
+from voicecoach.settings import Backend, ListeningMode, Settings
+from voicecoach.speaking import SpeakingSignal
+
+OFFLINE_DEFAULT = "pocketsphinx (the offline English default)"
+
+Announce = Callable[[str], None]
+
+
+def _stderr(line: str) -> None:
+    print(line, file=sys.stderr, flush=True)
+
+
+def fillers_for(settings: Settings, cue_texts: Iterable[str] = ()) -> tuple[str, ...]:
+    """Non-command words for the Vosk grammar: common words of the language and every word the
+    coach may say, so its own voice decodes as itself rather than as the nearest command."""
+    from voicecoach.ears.vosk_backend import ENGLISH_FILLERS, phrase_key
+
+    common = ENGLISH_FILLERS if settings.voice.language.lower().startswith("en") else ()
+    spoken = (word for text in cue_texts for word in phrase_key(text).split())
+    return tuple(dict.fromkeys([*common, *spoken]))
+
+
+def vosk_recognizer(settings: Settings, model_dir: Path, cue_texts: Iterable[str] = ()
+                    ) -> Recognizer:
+    """The Vosk backend on a model directory with the settings' phrases."""
+    from voicecoach.ears.vosk_backend import VoskRecognizer
+
+    return VoskRecognizer(model_dir, settings.commands, fillers=fillers_for(settings, cue_texts))
+
+
+def pocketsphinx_recognizer(settings: Settings) -> Recognizer:
+    """The offline English default (its model ships inside the pocketsphinx wheel)."""
+    try:
+        from voicecoach.ears.pocketsphinx_backend import PocketsphinxRecognizer
+    except ImportError as exc:
+        raise ModelError(f"the pocketsphinx backend is not available ({exc})") from exc
+    return PocketsphinxRecognizer(settings.commands)
+
+
+def choose_recognizer(
+    settings: Settings,
+    backend: Backend | None = None,
+    model: str | Path | None = None,
+    may_download: bool = False,
+    announce: Announce = _stderr,
+    cue_texts: Iterable[str] = (),
+) -> tuple[Recognizer, str]:
+    """The recognizer to use and a one-line note saying which and why.
+
+    Vosk when a model is found (downloading the default first if allowed), pocketsphinx
+    otherwise; an explicit `vosk` that cannot be had is a ModelError, never a silent switch.
+    """
+    rec = settings.recognition
+    backend = backend or rec.backend
+    if backend is Backend.POCKETSPHINX:
+        return pocketsphinx_recognizer(settings), f"recognizer: {OFFLINE_DEFAULT}, as chosen"
+    found = find_model(model, rec.model_path)
+    if found is not None:
+        note = f"recognizer: Vosk, model {found.path.name} (found via {found.source})"
+        return vosk_recognizer(settings, found.path, cue_texts), note
+    if may_download:
+        announce(f"No Vosk model found: downloading {DEFAULT_MODEL} (~40 MB) before the workout "
+                 "(--offline or recognition.auto_download = false skips this).")
+        try:
+            path = download_with_bar(DEFAULT_MODEL)
+        except ModelError as exc:
+            if backend is Backend.VOSK:
+                raise
+            return pocketsphinx_recognizer(settings), (
+                f"recognizer: {OFFLINE_DEFAULT}, because the Vosk model download failed: {exc}")
+        note = f"recognizer: Vosk, model {path.name} (downloaded)"
+        return vosk_recognizer(settings, path, cue_texts), note
+    if backend is Backend.VOSK:
+        raise ModelError("no Vosk model found; run `voicecoach model download`, pass --model "
+                         "PATH, or set recognition.backend = \"auto\"")
+    return pocketsphinx_recognizer(settings), (
+        f"recognizer: {OFFLINE_DEFAULT}, because no Vosk model was found "
+        "(`voicecoach model download` gets one)")
+
+
+def gate_for(settings: Settings, speaking: SpeakingSignal | None) -> EchoGate:
+    """The echo gate configured from recognition.* settings."""
+    rec = settings.recognition
+    return EchoGate(speaking, GatePolicy(
+        tail_s=rec.gate_tail_s,
+        min_confidence=rec.min_confidence,
+        is_barge_in=rec.listening_mode is ListeningMode.BARGE_IN,
+    ))
+
+
+def microphone(device: int | str | None) -> Callable[[Listener], Capture]:
+    """A Listener source that captures from `device` and reports its loss and return."""
+
+    def start(listener: Listener) -> Capture:
+        capture = Capture(device, listener.feed, listener.microphone_lost,
+                          listener.microphone_back)
+        capture.start()
+        return capture
+
+    return start
+
+
+def open_ears(
+    settings: Settings,
+    post: Post,
+    speaking_signal: SpeakingSignal | None,
+    model: str | Path | None = None,
+    offline: bool = False,
+    on_heard: Callable[[Heard], None] | None = None,
+    cue_texts: Iterable[str] = (),
+) -> tuple[Listener, str]:
+    """Ears for `voicecoach run` and a one-line note on the recognizer chosen and why.
+
+    Raises AudioDeviceError (one clear line) when there is no usable microphone or PortAudio is
+    missing: the caller then falls back to keyboard commands. Call before the workout starts:
+    this is the only place a model may be downloaded. `cue_texts` (routine.all_cue_texts() and
+    the engine's sentences) go into the Vosk grammar so the coach's echo decodes as itself.
+    """
+    device = resolve_device(settings.audio.input_device, "input")
+    check_input(device)
+    may_download = settings.recognition.auto_download and not offline
+    recognizer, note = choose_recognizer(settings, model=model, may_download=may_download,
+                                         cue_texts=cue_texts)
+    listener = Listener(recognizer, gate_for(settings, speaking_signal), microphone(device),
+                        on_heard=on_heard, post=post)
+    return listener, note

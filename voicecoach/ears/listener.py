@@ -1,0 +1,152 @@
+"""Ears from a microphone: capture -> recognizer -> echo gate -> CommandHeard on the runner's queue."""
+
+from __future__ import annotations
+
+import threading
+from collections import deque
+from collections.abc import Callable, Collection
+from dataclasses import dataclass
+
+from voicecoach.commands import STATE_GRAMMAR, Command
+from voicecoach.ears.base import SAMPLE_RATE_HZ, Recognition, Recognizer
+from voicecoach.ears.gate import EchoGate
+from voicecoach.events import CommandHeard, MicrophoneBack, MicrophoneLost
+from voicecoach.ports import Post
+from voicecoach.states import State
+
+_KEEP_BLOCKS = 600
+"""Block times kept for mapping audio time to the clock: a minute of 100 ms blocks."""
+
+
+@dataclass(frozen=True)
+class Heard:
+    """One recognition with its place on the monotonic clock and the gate's verdict."""
+
+    recognition: Recognition
+    start_s: float
+    end_s: float
+    rejected_because: str | None
+
+
+class Timeline:
+    """Maps recognizer audio time (seconds of PCM fed) to the monotonic clock, block by block.
+
+    Per-block anchors keep the mapping right across gaps (a reconnected device) and clock drift.
+    """
+
+    def __init__(self) -> None:
+        self.audio_s = 0.0
+        self._blocks: deque[tuple[float, float]] = deque(maxlen=_KEEP_BLOCKS)
+
+    def add(self, n_bytes: int, recorded_at_s: float) -> None:
+        """A block of `n_bytes` 16-bit PCM whose last sample was recorded at `recorded_at_s`."""
+        self.audio_s += n_bytes / 2 / SAMPLE_RATE_HZ
+        self._blocks.append((self.audio_s, recorded_at_s))
+
+    def clock_of(self, audio_s: float | None) -> float:
+        """Monotonic time of an audio instant (the latest block's end when unknown)."""
+        if not self._blocks:
+            return 0.0
+        if audio_s is None:
+            return self._blocks[-1][1]
+        for block_end_audio_s, block_end_clock_s in self._blocks:
+            if audio_s <= block_end_audio_s:
+                return block_end_clock_s - (block_end_audio_s - audio_s)
+        last_audio_s, last_clock_s = self._blocks[-1]
+        return last_clock_s + (audio_s - last_audio_s)
+
+
+class Listener:
+    """An Ears: runs the recognizer on each block and posts the commands that pass the gate.
+
+    `open_source(listener)` starts whatever calls `feed` (a Capture on the microphone, a virtual
+    microphone in the demo) and returns it so `close` can stop it.
+    """
+
+    def __init__(
+        self,
+        recognizer: Recognizer,
+        gate: EchoGate,
+        open_source: Callable[[Listener], object] | None = None,
+        on_heard: Callable[[Heard], None] | None = None,
+        post: Post | None = None,
+    ) -> None:
+        self.recognizer = recognizer
+        self.gate = gate
+        self._open_source = open_source
+        self._on_heard = on_heard
+        self._post = post
+        self._source: object | None = None
+        self._timeline = Timeline()
+        self._lock = threading.Lock()
+        self._wanted: frozenset[Command] | None = None
+
+    @property
+    def audio_s(self) -> float:
+        """Seconds of audio decoded so far (0 until the microphone delivers)."""
+        return self._timeline.audio_s
+
+    def start(self, post: Post) -> None:
+        """Begin listening: open the microphone (its own thread calls feed)."""
+        self._post = post
+        if self._open_source is not None:
+            self._source = self._open_source(self)
+
+    def listen_for(self, state: State) -> None:
+        """Swap the grammar to `state`'s commands before the next block is decoded."""
+        self.listen_for_commands(STATE_GRAMMAR[state])
+
+    def listen_for_commands(self, commands: Collection[Command]) -> None:
+        """Like listen_for, with an explicit command set (`voicecoach listen` hears them all)."""
+        with self._lock:
+            self._wanted = frozenset(commands)
+
+    def close(self) -> None:
+        """Stop listening and release the microphone."""
+        source, self._source = self._source, None
+        close = getattr(source, "close", None)
+        if close is not None:
+            close()
+
+    def feed(self, pcm: bytes, recorded_at_s: float) -> list[Heard]:
+        """Decode one block (called on the capture thread); posts admitted commands."""
+        with self._lock:
+            wanted, self._wanted = self._wanted, None
+        if wanted is not None:
+            self.recognizer.set_commands(wanted)
+        self._timeline.add(len(pcm), recorded_at_s)
+        return self._judge(self.recognizer.accept(pcm))
+
+    def finish(self) -> list[Heard]:
+        """End of input (a file): decode the last open utterance."""
+        return self._judge(self.recognizer.flush())
+
+    def microphone_lost(self, reason: str) -> None:
+        """The device vanished: drop the half-heard utterance and tell the session."""
+        self.recognizer.flush()
+        if self._post is not None:
+            self._post(MicrophoneLost())
+
+    def microphone_back(self) -> None:
+        """The device returned."""
+        if self._post is not None:
+            self._post(MicrophoneBack())
+
+    def _judge(self, recognitions: list[Recognition]) -> list[Heard]:
+        heard = []
+        for recognition in recognitions:
+            end_s = self._timeline.clock_of(recognition.end_s)
+            start_s = (
+                self._timeline.clock_of(recognition.start_s)
+                if recognition.start_s is not None else end_s
+            )
+            verdict = Heard(recognition, start_s, end_s,
+                            self.gate.rejection(recognition, start_s, end_s))
+            heard.append(verdict)
+            if self._on_heard is not None:
+                self._on_heard(verdict)
+            if verdict.rejected_because is None and self._post is not None:
+                assert recognition.command is not None
+                self._post(CommandHeard(recognition.command, recognition.text,
+                                        recognition.confidence))
+        return heard

@@ -202,4 +202,4 @@ def test_voicecoach_run_takes_typed_commands_and_prints_cues() -> None:
     assert "Workout ended. Well done." in result.stdout
     notes = [line for line in result.stderr.splitlines() if "type commands" in line]
     assert len(notes) == 1 and "--keyboard" in notes[0]
-    assert sum("cues are printed" in line for line in result.stderr.splitlines()) == 1
+    assert sum("cues will be printed" in line for line in result.stderr.splitlines()) == 1

@@ -61,9 +61,12 @@ STATE_GRAMMAR: Mapping[State, frozenset[Command]] = {
 
 
 def normalize(text: str) -> str:
-    """Lower-case words only, so typed and recognized text compare equal ("What's next?")."""
+    """Lower-case words only, so typed and recognized text compare equal ("What's next?").
+
+    Words are Unicode letters and digits (with inner apostrophes), so phrases in any script work.
+    """
     text = text.lower().replace("’", "'")
-    return " ".join(re.findall(r"[a-z0-9']+", text))
+    return " ".join(re.findall(r"[^\W_]+(?:'[^\W_]+)*", text))
 
 
 def phrase_index(phrases: Mapping[Command, Iterable[str]]) -> dict[str, Command]:

@@ -7,21 +7,28 @@ time, asks the session what to do, and carries the actions out on the ports.
 from __future__ import annotations
 
 import queue
+import time
+from collections.abc import Callable
 
 from voicecoach.commands import Command
 from voicecoach.events import (
     Action,
     CancelPending,
     CommandHeard,
+    Cue,
     Event,
     Finish,
     PlayEarcon,
     Record,
     Say,
     Schedule,
+    SpeechFinished,
 )
 from voicecoach.ports import Ears, Pacer, Recorder, View, Voice
 from voicecoach.session import Session
+
+LAST_WORDS_S = 30.0
+"""Longest wait for the after-workout words to be spoken before the voice is closed."""
 
 POLL_S = 0.2
 """How often the loop wakes with nothing to do, so Ctrl-C is noticed promptly."""
@@ -86,8 +93,11 @@ class Runner:
             case Finish(reason=reason):
                 self.finish_reason = reason
 
-    def run(self) -> str:
-        """Start the clock and the ears, loop until Finish; Ctrl-C ends the workout cleanly."""
+    def run(self, last_words: Callable[[], list[Cue]] | None = None) -> str:
+        """Start the clock and the ears, loop until Finish; Ctrl-C ends the workout cleanly.
+
+        `last_words` (progression suggestions) are spoken after the end, before the voice closes.
+        """
         try:
             self.pacer.start(self.post)
             if self.ears is not None:
@@ -99,12 +109,27 @@ class Runner:
                 except queue.Empty:
                     continue
                 self.dispatch(event)
+            if last_words is not None:
+                self._say_and_wait(last_words())
         except KeyboardInterrupt:
             if self.finish_reason is None:
                 self.dispatch(CommandHeard(Command.STOP, text="Ctrl-C"))
         finally:
             self.close()
         return self.finish_reason or "stopped"
+
+    def _say_and_wait(self, cues: list[Cue]) -> None:
+        """Say cues after the workout and wait (at most LAST_WORDS_S) until the last is spoken."""
+        for cue in cues:
+            self.voice.say(cue)
+        deadline_s = time.monotonic() + LAST_WORDS_S
+        while cues and time.monotonic() < deadline_s:
+            try:
+                event = self._queue.get(timeout=POLL_S)
+            except queue.Empty:
+                continue
+            if isinstance(event, SpeechFinished) and event.text == cues[-1].text:
+                return
 
     def close(self) -> None:
         """Stop the clock first (no new events), then the ears, then the voice."""

@@ -7,16 +7,18 @@ import queue
 import sys
 from contextlib import ExitStack
 from pathlib import Path
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING
 
-from voicecoach.audio import Direction, default_device
 from voicecoach.errors import AudioDeviceError, UsageError
-from voicecoach.events import Event
-from voicecoach.ports import CueTimer, Ears, Post, Recorder, Voice
+from voicecoach.events import Cue, CueKind, Event
+from voicecoach.history import HistoryRecorder
+from voicecoach.ports import Ears, Post, Recorder, Voice
 from voicecoach.routine import Routine, find_routine, load_routine
 from voicecoach.settings import Settings, Verbosity, load_settings
+from voicecoach.speaking import SpeakingSignal
 
 if TYPE_CHECKING:
+    from voicecoach.cue_cache import CueCache
     from voicecoach.session import StartAt
 
 
@@ -47,6 +49,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    help="go on with the last unfinished workout of this routine")
     p.add_argument("--quiet", action="store_true",
                    help="no live view: only the coach's cues and notices")
+    p.add_argument("--audio-out", type=Path, metavar="FILE.wav",
+                   help="write everything the coach says to FILE.wav, at the right times, "
+                   "instead of the speaker")
+    p.add_argument("--model", metavar="PATH",
+                   help="Vosk model directory (default: settings, VOSK_MODEL_PATH, models/, "
+                   "then your data folder)")
+    p.add_argument("--offline", action="store_true",
+                   help="never download a speech model; use the offline English recognizer "
+                   "when no Vosk model is found")
     p.set_defaults(func=cmd_run)
 
 
@@ -112,56 +123,102 @@ def _simulate(args: argparse.Namespace, settings: Settings, routine: Routine,
     return 0
 
 
-def _device_problem(direction: Direction) -> str | None:
-    """Why there is no default device in `direction`, or None when there is one."""
+def make_voice(settings: Settings, args: argparse.Namespace, post: Post,
+               speaking: SpeakingSignal, cache: CueCache) -> Voice:
+    """The coach's voice: --audio-out file, else the speaker, else printed cues (said once)."""
+    from voicecoach.voice_factory import open_voice
+
+    voice, note = open_voice(settings, post, args.audio_out, speaking=speaking, cache=cache)
+    _warn(note)
+    return voice
+
+
+def open_microphone(settings: Settings, args: argparse.Namespace, post: Post,
+                    speaking: SpeakingSignal, cue_texts: list[str]) -> tuple[Ears | None, str]:
+    """Ears on the microphone, or None and the reason there are none (said once by the caller)."""
+    if args.keyboard:
+        return None, "--keyboard"
+    from voicecoach.ears.factory import open_ears
+
     try:
-        return None if default_device(direction) is not None else f"no {direction} device"
+        ears, note = open_ears(settings, post, speaking, model=args.model, offline=args.offline,
+                               cue_texts=cue_texts)
     except AudioDeviceError as exc:
-        return str(exc)
+        return None, str(exc)
+    _warn(note)
+    return ears, ""
 
 
-def make_voice(settings: Settings, args: argparse.Namespace, post: Post) -> Voice:
-    """The coach's voice. Hook: prints cues for now (the speaker player plugs in here)."""
-    from voicecoach.printed_voice import PrintedVoice
+def make_ears(microphone: Ears | None, why_not: str, settings: Settings, is_panel: bool) -> Ears:
+    """Microphone plus keys on the live panel; else typed lines when there is no microphone.
 
-    problem = _device_problem("output") or "speaker output is not wired in yet"
-    _warn(f"{problem}: the coach's cues are printed")
-    return PrintedVoice(post=post)
-
-
-def make_ears(settings: Settings, args: argparse.Namespace, post: Post) -> Ears:
-    """How commands are heard. Hook: typed commands for now (the microphone plugs in here)."""
+    Raw keys and typed lines both read stdin, so a terminal with the panel gets keys
+    (`--quiet` gives typed lines instead).
+    """
     from voicecoach.keyboard import TypedCommands
+    from voicecoach.keys import EarsGroup, Keyboard
 
-    ears = TypedCommands(settings.commands)
-    why = "--keyboard" if args.keyboard else (
-        _device_problem("input") or "microphone input is not wired in yet")
-    _warn(f"{why}: type commands and press Enter (e.g. {ears.hint()})")
-    return ears
+    if is_panel:
+        if microphone is None:
+            _warn(f"{why_not}: use the keys (space pause/resume, q stop, +/- harder/easier), "
+                  "or --quiet to type any command")
+            return Keyboard()
+        return EarsGroup(microphone, Keyboard())
+    if microphone is not None:
+        return microphone
+    typed = TypedCommands(settings.commands)
+    _warn(f"{why_not}: type commands and press Enter (e.g. {typed.hint()})")
+    return typed
+
+
+def _prepare_cues(settings: Settings, routine: Routine) -> CueCache:
+    """Render every cue before the workout, so nothing is synthesized while you exercise."""
+    from voicecoach.cue_cache import open_cache, progress_bar
+    from voicecoach.voice_factory import prepare_workout
+
+    cache, note = open_cache(settings.voice)
+    _warn(note)
+    with progress_bar() as progress:
+        prepare_workout(cache, routine, settings, progress)
+    return cache
 
 
 def _run_live(args: argparse.Namespace, settings: Settings, routine: Routine,
               verbosity: Verbosity, recorder: Recorder | None, start: StartAt | None,
               closing: ExitStack) -> int:
-    from voicecoach.cues import EstimatedCueTimer
-    from voicecoach.live import open_view
+    from voicecoach.cues import all_texts
+    from voicecoach.live import LiveView, open_view
     from voicecoach.pacer import SchedulerPacer
     from voicecoach.printed_voice import PrintedVoice
     from voicecoach.runner import Runner
     from voicecoach.session import Session
 
     inbox: queue.Queue[Event] = queue.Queue()
-    voice = make_voice(settings, args, inbox.put)
-    ears = make_ears(settings, args, inbox.put)
-    # A voice that measures its rendered cues is the best CueTimer; else estimate from the rate.
-    timer = (cast(CueTimer, voice) if hasattr(voice, "duration_s")
-             else EstimatedCueTimer(settings.voice.rate_wpm))
-    session = Session(routine, settings.commands, verbosity, timer, start)
+    speaking = SpeakingSignal()
+    cache = _prepare_cues(settings, routine)
+    voice = make_voice(settings, args, inbox.put, speaking, cache)
+    microphone, why_not = open_microphone(settings, args, inbox.put, speaking, all_texts(routine))
     pacer = SchedulerPacer()
     view = open_view(pacer.now_s, routine, is_quiet=args.quiet, phrases=settings.commands,
                      has_cue_lines=not isinstance(voice, PrintedVoice))
     closing.callback(view.close)
+    is_panel = isinstance(view, LiveView) and sys.stdin.isatty()
+    ears = make_ears(microphone, why_not, settings, is_panel)
+    if isinstance(recorder, HistoryRecorder) and start is None:
+        for suggestion in recorder.suggestions():
+            view.notice(f"From last time: {suggestion.text}")
+            voice.say(Cue(suggestion.text, CueKind.INFO))
+    session = Session(routine, settings.commands, verbosity, cache, start)
     runner = Runner(session, voice, pacer, ears=ears, recorder=recorder, view=view, inbox=inbox)
-    reason = runner.run()
+
+    def last_words() -> list[Cue]:
+        if not isinstance(recorder, HistoryRecorder) or runner.finish_reason != "finished":
+            return []
+        suggestions = recorder.suggestions()
+        for suggestion in suggestions:
+            view.notice(f"Next time: {suggestion.text}")
+        return [Cue(s.text, CueKind.INFO) for s in suggestions]
+
+    reason = runner.run(last_words)
     _warn(f"workout {reason}")
     return 0

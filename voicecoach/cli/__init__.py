@@ -18,6 +18,7 @@ COMMAND_GROUPS = (
     "voicecoach.cli.voice_in",
     "voicecoach.cli.history",
     "voicecoach.cli.demo",
+    "voicecoach.cli.bench",
 )
 """Modules that each add their subcommands with `register(subparsers)`."""
 

@@ -187,7 +187,8 @@ def _run_live(args: argparse.Namespace, settings: Settings, routine: Routine,
               verbosity: Verbosity, recorder: Recorder | None, start: StartAt | None,
               closing: ExitStack) -> int:
     from voicecoach.cues import all_texts
-    from voicecoach.live import LiveView, open_view
+    from voicecoach.ears.listener import Listener
+    from voicecoach.live import LiveView, mic_level_of, open_view
     from voicecoach.pacer import SchedulerPacer
     from voicecoach.printed_voice import PrintedVoice
     from voicecoach.runner import Runner
@@ -203,6 +204,8 @@ def _run_live(args: argparse.Namespace, settings: Settings, routine: Routine,
                      has_cue_lines=not isinstance(voice, PrintedVoice))
     closing.callback(view.close)
     is_panel = isinstance(view, LiveView) and sys.stdin.isatty()
+    if isinstance(microphone, Listener):
+        microphone.on_block = lambda pcm: view.mic_level(mic_level_of(pcm))
     ears = make_ears(microphone, why_not, settings, is_panel)
     if isinstance(recorder, HistoryRecorder) and start is None:
         for suggestion in recorder.suggestions():

@@ -80,6 +80,8 @@ class Listener:
         self._timeline = Timeline()
         self._lock = threading.Lock()
         self._wanted: frozenset[Command] | None = None
+        self.on_block: Callable[[bytes], None] | None = None
+        """Sees every block before decoding (the live view's microphone meter)."""
 
     @property
     def audio_s(self) -> float:
@@ -115,6 +117,8 @@ class Listener:
         if wanted is not None:
             self.recognizer.set_commands(wanted)
         self._timeline.add(len(pcm), recorded_at_s)
+        if self.on_block is not None:
+            self.on_block(pcm)
         return self._judge(self.recognizer.accept(pcm))
 
     def finish(self) -> list[Heard]:

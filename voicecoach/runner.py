@@ -100,6 +100,8 @@ class Runner:
         """
         try:
             self.pacer.start(self.post)
+            if self.view is not None:
+                self.view.update(self.session.snapshot())  # show "ready" before any event
             if self.ears is not None:
                 self.ears.start(self.post)
                 self.ears.listen_for(self.session.state)

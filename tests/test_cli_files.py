@@ -84,7 +84,8 @@ def test_bad_config_is_one_line_exit_2(tmp_path: Path) -> None:
     cfg.write_text("[voice]\nrate_wpm = 9000\n", encoding="utf-8")
     result = run_cli("--config", str(cfg), "config")
     assert result.returncode == 2
-    assert result.stderr.strip() == f"voicecoach: {cfg}:2: voice.rate_wpm: is too large (got 9000); use at most 400"
+    assert result.stderr.strip() == (
+        f"voicecoach: {cfg}:2: voice.rate_wpm: is too large (got 9000); use at most 400")
 
 
 def test_show_unknown_routine_names_the_choices() -> None:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import io
+import queue
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Mapping
 
@@ -50,19 +52,33 @@ class QuickTimer:
 
 
 class Voice:
-    def __init__(self) -> None:
+    """Says instantly, and posts SpeechFinished like a player (after `delay_s`, on a thread)."""
+
+    def __init__(self, post: Post | None = None, delay_s: float = 0.0) -> None:
         self.said: list[str] = []
         self.earcons: list[Earcon] = []
         self.is_closed = False
+        self.closed_at_s: float | None = None
+        self.finished_at_s: dict[str, float] = {}
+        self._post = post
+        self._delay_s = delay_s
 
     def say(self, cue: Cue) -> None:
         self.said.append(cue.text)
+        if self._post is not None:
+            threading.Timer(self._delay_s, self._finish, (cue.text,)).start()
+
+    def _finish(self, text: str) -> None:
+        self.finished_at_s[text] = time.monotonic()
+        assert self._post is not None
+        self._post(SpeechFinished(text))
 
     def earcon(self, earcon: Earcon) -> None:
         self.earcons.append(earcon)
 
     def close(self) -> None:
         self.is_closed = True
+        self.closed_at_s = time.monotonic()
 
 
 class Ears:
@@ -135,8 +151,9 @@ def test_dispatch_carries_out_every_kind_of_action_on_a_fake_clock() -> None:
 
 @pytest.mark.slow
 def test_a_whole_workout_on_the_real_clock_with_apscheduler() -> None:
-    voice, ears = Voice(), Ears((Command.START,))
-    runner = Runner(session(), voice, SchedulerPacer(), ears=ears)
+    inbox: queue.Queue[Event] = queue.Queue()
+    voice, ears = Voice(inbox.put), Ears((Command.START,))
+    runner = Runner(session(), voice, SchedulerPacer(), ears=ears, inbox=inbox)
     started = time.monotonic()
     assert runner.run() == "finished"
     elapsed_s = time.monotonic() - started
@@ -147,17 +164,29 @@ def test_a_whole_workout_on_the_real_clock_with_apscheduler() -> None:
 
 
 def test_run_ends_on_finish_and_closes_everything() -> None:
-    voice, ears = Voice(), Ears((Command.START, Command.STOP))
-    runner = Runner(session(), voice, SchedulerPacer(), ears=ears)
+    inbox: queue.Queue[Event] = queue.Queue()
+    voice, ears = Voice(inbox.put), Ears((Command.START, Command.STOP))
+    runner = Runner(session(), voice, SchedulerPacer(), ears=ears, inbox=inbox)
     assert runner.run() == "stopped"
     assert voice.said[-1] == "Workout ended. Well done."
     assert voice.is_closed and ears.is_closed
 
 
+def test_closing_waits_for_the_goodbye_to_be_spoken() -> None:
+    inbox: queue.Queue[Event] = queue.Queue()
+    voice, ears = Voice(inbox.put, delay_s=0.5), Ears((Command.START, Command.STOP))
+    runner = Runner(session(), voice, SchedulerPacer(), ears=ears, inbox=inbox)
+    assert runner.run() == "stopped"
+    goodbye = voice.said[-1]
+    assert voice.closed_at_s is not None and goodbye in voice.finished_at_s
+    assert voice.closed_at_s >= voice.finished_at_s[goodbye]
+
+
 def test_ctrl_c_stops_the_workout_cleanly() -> None:
-    voice, ears, recorder = Voice(), Ears((Command.START,)), Recorder()
+    inbox: queue.Queue[Event] = queue.Queue()
+    voice, ears, recorder = Voice(inbox.put), Ears((Command.START,)), Recorder()
     runner = Runner(session(), voice, SchedulerPacer(), ears=ears, recorder=recorder,
-                    view=View(interrupt_on="start"))
+                    view=View(interrupt_on="start"), inbox=inbox)
     assert runner.run() == "stopped"
     assert recorder.kinds[-1] == "stopped"
     assert voice.is_closed and ears.is_closed

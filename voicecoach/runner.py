@@ -57,6 +57,8 @@ class Runner:
         self._queue: queue.Queue[Event] = inbox if inbox is not None else queue.Queue()
         """Adapters built before the runner post into `inbox` (its `put` is their `post`)."""
         self._heard_state = session.state
+        self._last_said: str | None = None
+        """The latest cue sent to the voice: closing before it is spoken would cut it off."""
 
     def post(self, event: Event) -> None:
         """Thread-safe: the only thing adapters call from their own threads."""
@@ -81,6 +83,7 @@ class Runner:
         match action:
             case Say(cue=cue):
                 self.voice.say(cue)
+                self._last_said = cue.text
             case PlayEarcon(earcon=earcon):
                 self.voice.earcon(earcon)
             case Schedule(event=event, at_s=at_s):
@@ -111,8 +114,7 @@ class Runner:
                 except queue.Empty:
                     continue
                 self.dispatch(event)
-            if last_words is not None:
-                self._say_and_wait(last_words())
+            self._say_and_wait(last_words() if last_words is not None else [])
         except KeyboardInterrupt:
             if self.finish_reason is None:
                 self.dispatch(CommandHeard(Command.STOP, text="Ctrl-C"))
@@ -121,16 +123,18 @@ class Runner:
         return self.finish_reason or "stopped"
 
     def _say_and_wait(self, cues: list[Cue]) -> None:
-        """Say cues after the workout and wait (at most LAST_WORDS_S) until the last is spoken."""
+        """Say cues after the workout, then wait (at most LAST_WORDS_S) until the coach's last
+        words, these or the session's goodbye, have been spoken, so closing does not cut them."""
         for cue in cues:
             self.voice.say(cue)
+            self._last_said = cue.text
         deadline_s = time.monotonic() + LAST_WORDS_S
-        while cues and time.monotonic() < deadline_s:
+        while self._last_said is not None and time.monotonic() < deadline_s:
             try:
                 event = self._queue.get(timeout=POLL_S)
             except queue.Empty:
                 continue
-            if isinstance(event, SpeechFinished) and event.text == cues[-1].text:
+            if isinstance(event, SpeechFinished) and event.text == self._last_said:
                 return
 
     def close(self) -> None:

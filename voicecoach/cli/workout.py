@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import queue
 import sys
+from collections.abc import Callable
 from contextlib import ExitStack
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -19,7 +20,9 @@ from voicecoach.speaking import SpeakingSignal
 
 if TYPE_CHECKING:
     from voicecoach.cue_cache import CueCache
+    from voicecoach.ears.listener import Heard
     from voicecoach.session import StartAt
+    from voicecoach.timeline_view import TimelineView
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -29,7 +32,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description="Run ROUTINE in real time: say (or type) start, and the coach paces every "
         "rep. Without a microphone, type commands and press Enter; without a speaker, the "
         "cues are printed. With --simulate the same engine runs on a fake clock as fast as "
-        "possible, taking commands from --commands FILE (lines like `12.5 pause`).",
+        "possible, taking commands from --commands FILE (lines like `12.5 pause`). "
+        "--timeline FILE.jsonl logs every event, cue and recognition, line by line as it "
+        "happens (or all at once with --simulate).",
     )
     p.add_argument("routine", help="routine name (as in `voicecoach list`) or file path")
     p.add_argument("--simulate", action="store_true",
@@ -37,7 +42,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--commands", type=Path, metavar="FILE",
                    help="with --simulate: a script of `SECONDS COMMAND` lines, e.g. `12.5 pause`")
     p.add_argument("--timeline", type=Path, metavar="FILE.jsonl",
-                   help="with --simulate: write every event and cue as JSON lines (see README)")
+                   help="write every event and cue as JSON lines (see README); in real time "
+                   "each line is written as it happens")
     p.add_argument("--verbosity", choices=[v.value for v in Verbosity],
                    help="how often form cues are spoken (default: [coaching] verbosity)")
     p.add_argument("--keyboard", action="store_true",
@@ -67,8 +73,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     routine_path = find_routine(args.routine)
     routine = load_routine(routine_path)
     verbosity = Verbosity(args.verbosity) if args.verbosity else settings.coaching.verbosity
-    if not args.simulate and (args.commands is not None or args.timeline is not None):
-        raise UsageError("--commands and --timeline only work with --simulate; add --simulate")
+    if not args.simulate and args.commands is not None:
+        raise UsageError("--commands only works with --simulate; add --simulate, or speak "
+                         "(or type) the commands")
     if args.simulate and args.resume and args.history is None:
         raise UsageError("--resume with --simulate needs the --history FILE to resume from")
     with ExitStack() as closing:
@@ -134,7 +141,8 @@ def make_voice(settings: Settings, args: argparse.Namespace, post: Post,
 
 
 def open_microphone(settings: Settings, args: argparse.Namespace, post: Post,
-                    speaking: SpeakingSignal, cue_texts: list[str]) -> tuple[Ears | None, str]:
+                    speaking: SpeakingSignal, cue_texts: list[str],
+                    on_heard: Callable[[Heard], None] | None = None) -> tuple[Ears | None, str]:
     """Ears on the microphone, or None and the reason there are none (said once by the caller)."""
     if args.keyboard:
         return None, "--keyboard"
@@ -142,7 +150,7 @@ def open_microphone(settings: Settings, args: argparse.Namespace, post: Post,
 
     try:
         ears, note = open_ears(settings, post, speaking, model=args.model, offline=args.offline,
-                               cue_texts=cue_texts)
+                               cue_texts=cue_texts, on_heard=on_heard)
     except AudioDeviceError as exc:
         return None, str(exc)
     _warn(note)
@@ -183,6 +191,18 @@ def _prepare_cues(settings: Settings, routine: Routine) -> CueCache:
     return cache
 
 
+def _open_timeline(path: Path | None, clock: Callable[[], float], cache: CueCache,
+                   closing: ExitStack) -> TimelineView | None:
+    """The live timeline file (--timeline), closed when the workout ends."""
+    if path is None:
+        return None
+    from voicecoach.timeline_view import TimelineView
+
+    timeline = TimelineView(path, clock, cache)
+    closing.callback(timeline.close)
+    return timeline
+
+
 def _run_live(args: argparse.Namespace, settings: Settings, routine: Routine,
               verbosity: Verbosity, recorder: Recorder | None, start: StartAt | None,
               closing: ExitStack) -> int:
@@ -193,16 +213,22 @@ def _run_live(args: argparse.Namespace, settings: Settings, routine: Routine,
     from voicecoach.printed_voice import PrintedVoice
     from voicecoach.runner import Runner
     from voicecoach.session import Session
+    from voicecoach.timeline_view import ViewTee, VoiceTee
 
     inbox: queue.Queue[Event] = queue.Queue()
     speaking = SpeakingSignal()
     cache = _prepare_cues(settings, routine)
-    voice = make_voice(settings, args, inbox.put, speaking, cache)
-    microphone, why_not = open_microphone(settings, args, inbox.put, speaking, all_texts(routine))
     pacer = SchedulerPacer()
+    timeline = _open_timeline(args.timeline, pacer.now_s, cache, closing)
+    post = inbox.put if timeline is None else timeline.watch(inbox.put)
+    voice = make_voice(settings, args, post, speaking, cache)
+    microphone, why_not = open_microphone(settings, args, inbox.put, speaking, all_texts(routine),
+                                          on_heard=timeline.recognized if timeline else None)
     view = open_view(pacer.now_s, routine, is_quiet=args.quiet, phrases=settings.commands,
                      has_cue_lines=not isinstance(voice, PrintedVoice))
     closing.callback(view.close)
+    if timeline is not None:
+        voice = VoiceTee(voice, timeline)
     is_panel = isinstance(view, LiveView) and sys.stdin.isatty()
     if isinstance(microphone, Listener):
         microphone.on_block = lambda pcm: view.mic_level(mic_level_of(pcm))
@@ -212,7 +238,8 @@ def _run_live(args: argparse.Namespace, settings: Settings, routine: Routine,
             view.notice(f"From last time: {suggestion.text}")
             voice.say(Cue(suggestion.text, CueKind.INFO))
     session = Session(routine, settings.commands, verbosity, cache, start)
-    runner = Runner(session, voice, pacer, ears=ears, recorder=recorder, view=view, inbox=inbox)
+    runner = Runner(session, voice, pacer, ears=ears, recorder=recorder,
+                    view=view if timeline is None else ViewTee(view, timeline), inbox=inbox)
 
     def last_words() -> list[Cue]:
         if not isinstance(recorder, HistoryRecorder) or runner.finish_reason != "finished":

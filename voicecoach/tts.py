@@ -202,15 +202,22 @@ class Pyttsx3Renderer:
             engine.runAndWait()
 
     def render(self, text: str, path: Path) -> None:
-        """Write one utterance; raises SpeechError when pyttsx3 wrote nothing usable."""
-        try:
-            self._call(self._render, text, str(path))
-        except SpeechError:
-            raise
-        except Exception as exc:  # pyttsx3 raises bare RuntimeError/OSError from its drivers
-            raise SpeechError(f"pyttsx3 could not render {text!r}: {exc}") from exc
-        if not is_valid_wav(path):
-            raise SpeechError(f"pyttsx3 wrote no audio for {text!r}")
+        """Write one utterance; raises SpeechError when pyttsx3 wrote nothing usable, twice.
+
+        The retry is for a rare empty file seen on a cold cache (about 1 start in 10).
+        """
+        for attempt in range(2):
+            try:
+                self._call(self._render, text, str(path))
+            except SpeechError:
+                raise
+            except Exception as exc:  # pyttsx3 raises bare RuntimeError/OSError from its drivers
+                raise SpeechError(f"pyttsx3 could not render {text!r}: {exc}") from exc
+            if is_valid_wav(path):
+                return
+            if attempt == 0:
+                path.unlink(missing_ok=True)
+        raise SpeechError(f"pyttsx3 wrote no audio for {text!r}")
 
     def voices(self) -> list[VoiceInfo]:
         """The voices pyttsx3's driver lists."""

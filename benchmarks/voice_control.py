@@ -1,0 +1,569 @@
+"""Voice-control benchmark: every recognizer backend on the same synthetic corpus, side by side.
+
+    python benchmarks/voice_control.py [--quick] [--backends pocketsphinx,whisper] [--out DIR]
+                                       [--config FILE] [--prefix WORD] [--min-confidence X]
+    python benchmarks/voice_control.py --tune      # refit the pocketsphinx rejection model
+
+Measures, per backend: command acceptance per noise condition and per phrase, wrong commands,
+false accepts per hour on non-command audio (the coach's cues, other speech, noise), latency from
+the end of the spoken command to the result and to the first sample of the acknowledgement
+(median, p95), CPU (% of one core) and peak memory while listening (in a fresh subprocess per
+backend), and acceptance / false accepts at other confidence floors. Prints markdown, writes JSON
+to benchmarks/results/. Speakers are the corpus's "test" half; --tune uses the "tune" half.
+`--config` measures another phrase set; `--prefix coach` says every phrase as "coach <phrase>".
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import time
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+if __package__ in (None, ""):  # run as a script: make the project importable
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from voicecoach import corpus
+from voicecoach.commands import Command, normalize
+from voicecoach.corpus import Clip, Speaker
+from voicecoach.ears.base import SAMPLE_RATE_HZ, Recognizer
+from voicecoach.synth import Noise, make_noise, speech_rms, to_pcm16
+
+RESULTS_DIR = Path(__file__).resolve().parent / "results"
+BLOCK_S = 0.1
+"""Audio is fed in the same 100 ms blocks as the live capture."""
+NOISE_PREROLL_S = 3.0
+"""Background noise fed before each noisy clip: the noise is there before the user speaks."""
+COACH = Speaker("en-us", 165, 50)
+"""The coach's voice: espeak-ng's default English voice at the default rate_wpm."""
+
+Factory = Callable[[Mapping[Command, Sequence[str]]], Recognizer]
+
+
+# ----------------------------------------------------------------------------- backends
+
+
+def backends(phrases: Mapping[Command, Sequence[str]]) -> dict[str, Factory]:
+    """Every backend available here, each followed by its no-grammar baseline."""
+    from voicecoach.ears.pocketsphinx_backend import PocketsphinxRecognizer
+
+    found: dict[str, Factory] = {
+        # The confidence floor is applied here (like the echo gate does), not in the backend,
+        # so one run can also report other floors.
+        "pocketsphinx": lambda p: PocketsphinxRecognizer(p, min_confidence=0.0),
+        "pocketsphinx-baseline": lambda p: PocketsphinxRecognizer(p, use_grammar=False),
+    }
+    if _has_whisper():
+        from voicecoach.ears.whisper_backend import WhisperRecognizer
+
+        found["whisper"] = lambda p: WhisperRecognizer(p)
+    model = _vosk_model()
+    if model is not None:
+        from voicecoach.ears.vosk_backend import ENGLISH_FILLERS, VoskRecognizer
+
+        found["vosk"] = lambda p: VoskRecognizer(model, p, fillers=ENGLISH_FILLERS)
+        found["vosk-baseline"] = lambda p: VoskDictation(model, p)
+    return found
+
+
+def _has_whisper() -> bool:
+    """Whether faster-whisper and its tiny.en weights are installed."""
+    from voicecoach.errors import ModelError
+
+    try:
+        import faster_whisper  # noqa: F401
+
+        from voicecoach.ears.whisper_model import find_whisper_model
+
+        find_whisper_model()
+    except (ImportError, ModelError):
+        return False
+    return True
+
+
+def _vosk_model() -> Path | None:
+    """An English Vosk model if one is installed (models.find_model, else VOSK_MODEL_PATH)."""
+    try:
+        from voicecoach.models import find_model
+
+        hit = find_model()
+        return hit.path if hit is not None else None
+    except ImportError:
+        import os
+
+        path = os.environ.get("VOSK_MODEL_PATH")
+        return Path(path) if path else None
+
+
+class VoskDictation:
+    """The Vosk baseline: free dictation (no grammar), then an exact phrase match."""
+
+    name = "vosk-baseline"
+
+    def __init__(self, model_path: Path, phrases: Mapping[Command, Sequence[str]]) -> None:
+        import vosk
+
+        from voicecoach.ears.vosk_backend import load_model
+
+        self._index = {normalize(p): c for c, items in phrases.items() for p in items}
+        self._recognizer = vosk.KaldiRecognizer(load_model(str(model_path)), SAMPLE_RATE_HZ)
+
+    def set_commands(self, commands: Iterable[Command]) -> None:
+        """Dictation hears everything: nothing to restrict."""
+
+    def accept(self, pcm: bytes) -> list:
+        """Feed audio; a result per finished utterance."""
+        if self._recognizer.AcceptWaveform(pcm):
+            return self._result(self._recognizer.Result())
+        return []
+
+    def flush(self) -> list:
+        """Finish the open utterance."""
+        return self._result(self._recognizer.FinalResult())
+
+    def _result(self, raw: str) -> list:
+        from voicecoach.ears.base import Recognition
+
+        text = json.loads(raw).get("text", "")
+        if not text:
+            return []
+        command = self._index.get(normalize(text))
+        return [Recognition(command, text, 1.0 if command else 0.0, self.name)]
+
+
+# ----------------------------------------------------------------------------- corpus
+
+
+@dataclass(frozen=True)
+class Corpus:
+    """Command clips and named stretches of non-command audio."""
+
+    commands: list[Clip]
+    stretches: dict[str, np.ndarray]
+
+
+def load_phrases(config_file: Path | None = None) -> dict[Command, tuple[str, ...]]:
+    """The command phrases from the settings (shipped defaults, user file, `--config FILE`)."""
+    from voicecoach.settings import load_settings
+
+    return load_settings(config_file).settings.commands
+
+
+def routine_texts() -> tuple[list[str], list[str]]:
+    """(every cue the shipped routines speak, sentences of their descriptions)."""
+    from voicecoach.routine import load_routine, routine_files
+
+    cues: list[str] = []
+    prose: list[str] = []
+    for path in routine_files():
+        routine = load_routine(path)
+        cues += routine.all_cue_texts()
+        texts = [routine.description, *(e.description for e in routine.exercises)]
+        texts += [v.description for e in routine.exercises for v in e.variations]
+        prose += [s for t in texts if t for s in corpus.sentences(t)]
+    return corpus.cue_texts(cues), list(dict.fromkeys(prose))
+
+
+def build_corpus(phrases: Mapping[Command, Sequence[str]], quick: bool, split: corpus.Split,
+                 seed: int = 0) -> Corpus:
+    """Commands by many speakers in every condition, plus cue / speech / noise stretches."""
+    n_speakers = 3 if quick else 8
+    snrs = (10.0,) if quick else corpus.SNRS_DB
+    voices = corpus.speakers(n_speakers, split, seed)
+    clips = list(corpus.command_clips(phrases, voices, corpus.conditions(snrs), seed))
+    cues, prose = routine_texts()
+    others = corpus.speakers(12, split, seed + 1)
+    if quick:
+        cues, prose = cues[:40], prose[:15]
+    stretches = {
+        "coach cues": corpus.stretch(corpus.phrase_clips(cues, [COACH], seed=seed)),
+        "other speech": corpus.stretch(corpus.phrase_clips(
+            list(corpus.CHATTER) + prose, others, seed=seed)),
+    }
+    noise_s = 60.0 if quick else 300.0
+    for kind in Noise:
+        stretches[f"{kind} noise"] = corpus.noise_stretch(kind, noise_s, 0.03, seed)
+    return Corpus(clips, stretches)
+
+
+# ----------------------------------------------------------------------------- measuring
+
+
+@dataclass
+class Score:
+    """Everything measured for one backend."""
+
+    accepted: dict[str, list[bool]] = field(default_factory=lambda: defaultdict(list))
+    wrong: dict[str, list[bool]] = field(default_factory=lambda: defaultdict(list))
+    by_command: dict[str, list[bool]] = field(default_factory=lambda: defaultdict(list))
+    by_phrase: dict[str, list[bool]] = field(default_factory=lambda: defaultdict(list))
+    latency_s: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
+    false_accepts: dict[str, tuple[int, float, list[str]]] = field(default_factory=dict)
+    right_confidence: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
+    """Per condition, per clip: best confidence of the right command (0 = never heard)."""
+    false_confidence: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
+    """Per stretch: confidence of every command heard in non-command audio."""
+
+
+def _preroll(clip: Clip, rng: np.random.Generator) -> np.ndarray:
+    cond = clip.condition
+    if cond.noise is None or cond.snr_db is None:
+        return np.zeros(round(0.3 * SAMPLE_RATE_HZ), dtype=np.float32)
+    level = speech_rms(clip.samples) / 10 ** (cond.snr_db / 20)
+    return make_noise(cond.noise, round(NOISE_PREROLL_S * SAMPLE_RATE_HZ), rng) * level
+
+
+def _feed(recognizer: Recognizer, samples: np.ndarray) -> list[tuple[object, float, float]]:
+    """Stream samples in blocks -> (recognition, audio time at the block's end, compute s)."""
+    pcm = to_pcm16(samples)
+    step = round(BLOCK_S * SAMPLE_RATE_HZ) * 2
+    out = []
+    for offset in range(0, len(pcm), step):
+        began = time.perf_counter()
+        results = recognizer.accept(pcm[offset : offset + step])
+        spent = time.perf_counter() - began
+        block_end_s = min(offset + step, len(pcm)) / 2 / SAMPLE_RATE_HZ
+        out += [(r, block_end_s, spent) for r in results]
+    began = time.perf_counter()
+    results = recognizer.flush()
+    spent = time.perf_counter() - began
+    out += [(r, len(pcm) / 2 / SAMPLE_RATE_HZ, spent) for r in results]
+    return out
+
+
+def is_accepted(recognition, min_confidence: float) -> bool:
+    """A command the runner would act on (the echo gate's confidence floor applied)."""
+    return recognition.command is not None and recognition.confidence >= min_confidence
+
+
+def measure(recognizer: Recognizer, data: Corpus, min_confidence: float, seed: int = 0) -> Score:
+    """Run one backend over the whole corpus."""
+    score = Score()
+    rng = np.random.default_rng(seed)
+    for clip in data.commands:
+        recognizer.set_commands(list(Command))
+        _feed(recognizer, _preroll(clip, rng))
+        results = _feed(recognizer, clip.samples)
+        score.right_confidence[clip.condition.label].append(max(
+            (r.confidence for r, _, _ in results if r.command is clip.command), default=0.0))
+        heard = [(r, t, s) for r, t, s in results if is_accepted(r, min_confidence)]
+        right = [(t, s) for r, t, s in heard if r.command is clip.command]
+        is_right = bool(right)
+        score.accepted[clip.condition.label].append(is_right)
+        score.wrong[clip.condition.label].append(any(r.command is not clip.command
+                                                     for r, _, _ in heard))
+        score.by_command[str(clip.command)].append(is_right)
+        score.by_phrase[clip.text].append(is_right)
+        if right:
+            block_end_s, spent_s = right[0]
+            score.latency_s[clip.condition.label].append(block_end_s - clip.speech_end_s + spent_s)
+    for name, audio in data.stretches.items():
+        recognizer.set_commands(list(Command))
+        results = [r for r, _, _ in _feed(recognizer, audio) if r.command is not None]
+        score.false_confidence[name] = [r.confidence for r in results]
+        heard = [r for r in results if is_accepted(r, min_confidence)]
+        score.false_accepts[name] = (len(heard), len(audio) / SAMPLE_RATE_HZ,
+                                     [f"{r.text}" for r in heard])
+    return score
+
+
+def listening_cost(name: str, seconds: float) -> dict[str, float]:
+    """CPU % of one core and peak RSS of a fresh process listening with one backend."""
+    out = subprocess.run(
+        [sys.executable, str(Path(__file__).resolve()), "--listen-worker", name,
+         "--seconds", str(seconds)],
+        capture_output=True, text=True, check=False,
+    )
+    if out.returncode != 0:
+        return {"error": out.stderr.strip().splitlines()[-1] if out.stderr.strip() else "failed"}
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def _listen_worker(name: str, seconds: float) -> None:
+    """Inside the subprocess: listen to `seconds` of a quiet room with a few commands in it."""
+    phrases = load_phrases()
+    recognizer = backends(phrases)[name](phrases)
+    rng = np.random.default_rng(1)
+    room = make_noise(Noise.PINK, round(seconds * SAMPLE_RATE_HZ), rng) * 0.003
+    speaker = corpus.speakers(1, "test")[0]
+    for i, text in enumerate(["pause", "how many left", "resume", "the weather is nice"]):
+        speech = speaker.say(text)
+        at = round((i + 1) * seconds / 5 * SAMPLE_RATE_HZ)
+        room[at : at + len(speech)] += speech[: len(room) - at]
+    before = resource.getrusage(resource.RUSAGE_SELF)
+    _feed(recognizer, room)
+    after = resource.getrusage(resource.RUSAGE_SELF)
+    cpu_s = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    print(json.dumps({"cpu_pct": round(100 * cpu_s / seconds, 2),
+                      "peak_mb": round(_peak_rss_kb(after) / 1024, 1)}))
+
+
+def _peak_rss_kb(usage: resource.struct_rusage) -> float:
+    """This process's peak resident memory. Linux carries ru_maxrss over from the parent across
+    exec (the benchmark's corpus would count), so prefer VmHWM, which starts afresh at exec."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return float(line.split()[1])
+    except OSError:
+        pass
+    return float(usage.ru_maxrss)
+
+
+def mixer_delays_s(count: int, seed: int = 0) -> list[float]:
+    """Delay from handing the player an acknowledgement to its first non-zero sample.
+
+    Uses the real CueMixer on its callback grid (BLOCK_FRAMES at 22050 Hz) with the real cue
+    text, rendered by espeak-ng and trimmed like the cue cache does; the sound card's own output
+    latency is not included (no device here).
+    """
+    from voicecoach import cues
+    from voicecoach.cue_cache import trim_silence
+    from voicecoach.events import Cue, CueKind
+    from voicecoach.player import BLOCK_FRAMES, CueMixer
+    from voicecoach.synth import resample
+
+    rate_hz = 22050
+    audio = trim_silence(resample(COACH.say(cues.PAUSED), SAMPLE_RATE_HZ, rate_hz), rate_hz)
+
+    class Rendered:
+        """The one pre-rendered cue the mixer asks for."""
+
+        def __init__(self) -> None:
+            self.rate_hz = rate_hz
+
+        def audio(self, text: str) -> np.ndarray:
+            return audio
+
+    rng = np.random.default_rng(seed)
+    block_s = BLOCK_FRAMES / rate_hz
+    delays = []
+    for _ in range(count):
+        mixer = CueMixer(Rendered())
+        asked_s = 10.0 + float(rng.uniform(0, block_s))
+        mixer.offer(Cue(cues.PAUSED, CueKind.ACK), asked_s)
+        start_s = 10.0 + block_s  # the first callback after the request
+        out = np.zeros(BLOCK_FRAMES, dtype=np.float32)
+        while True:
+            mixer.fill(out, start_s)
+            loud = np.flatnonzero(out)
+            if loud.size:
+                delays.append(start_s + loud[0] / rate_hz - asked_s)
+                break
+            start_s += block_s
+    return delays
+
+
+# ----------------------------------------------------------------------------- reporting
+
+
+def _pct(values: Sequence[bool]) -> str:
+    return f"{100 * sum(values) / len(values):.1f} %" if values else "-"
+
+
+FLOORS = (0.0, 0.5, 0.6, 0.7, 0.8, 0.9)
+
+
+def operating_points(score: Score) -> list[dict[str, float]]:
+    """Acceptance and false accepts at other confidence floors, from the same run."""
+    speech_s = sum(d for k, (_, d, _) in score.false_accepts.items() if "noise" not in k)
+    points = []
+    for floor in FLOORS:
+        by_cond = {c: float(np.mean(np.array(v) >= max(floor, 1e-9)))
+                   for c, v in score.right_confidence.items()}
+        at_10 = [v for c, v in by_cond.items() if c.endswith("@10dB")]
+        fa = sum(int(np.sum(np.array(v) >= floor)) for k, v in score.false_confidence.items()
+                 if "noise" not in k)
+        points.append({"floor": floor, "clean": round(by_cond.get("clean", float("nan")), 4),
+                       "10dB": round(float(np.mean(at_10)), 4) if at_10 else float("nan"),
+                       "false_per_hour_speech": round(fa / speech_s * 3600, 1)})
+    return points
+
+
+def summary(name: str, score: Score, cost: Mapping[str, float]) -> dict[str, object]:
+    """The JSON record for one backend."""
+    every = [x for v in score.latency_s.values() for x in v]
+    lat = np.array(every) if every else np.array([np.nan])
+    ack = lat + np.array(mixer_delays_s(len(lat)))
+    clean = np.array(score.latency_s.get("clean") or [np.nan])
+    fa = {k: {"count": n, "audio_s": round(d, 1), "per_hour": round(n / d * 3600, 1),
+              "heard": heard[:20]} for k, (n, d, heard) in score.false_accepts.items()}
+    return {
+        "backend": name,
+        "acceptance": {k: round(sum(v) / len(v), 4) for k, v in score.accepted.items()},
+        "wrong_command": {k: round(sum(v) / len(v), 4) for k, v in score.wrong.items()},
+        "per_command": {k: round(sum(v) / len(v), 4) for k, v in score.by_command.items()},
+        "per_phrase": {k: round(sum(v) / len(v), 4) for k, v in score.by_phrase.items()},
+        "latency_s": {"median": round(float(np.median(lat)), 3),
+                      "p95": round(float(np.percentile(lat, 95)), 3), "n": len(every),
+                      "clean_median": round(float(np.median(clean)), 3),
+                      "clean_p95": round(float(np.percentile(clean, 95)), 3),
+                      "p95_by_condition": {k: round(float(np.percentile(v, 95)), 3)
+                                           for k, v in score.latency_s.items() if v}},
+        "false_accepts": fa,
+        "listening": dict(cost),
+        "operating_points": operating_points(score),
+        "ack_latency_s": {"median": round(float(np.median(ack)), 3),
+                          "p95": round(float(np.percentile(ack, 95)), 3),
+                          "excludes": "the sound card's output latency"},
+    }
+
+
+def markdown(records: Sequence[Mapping[str, object]]) -> str:
+    """Side-by-side tables: conditions x backends, then latency/cost, then per phrase."""
+    names = [str(r["backend"]) for r in records]
+    head = "| | " + " | ".join(names) + " |\n|---|" + "---|" * len(names) + "\n"
+    conds = list(dict.fromkeys(k for r in records for k in r["acceptance"]))  # type: ignore[union-attr]
+    lines = ["### Command acceptance (right command, confidence >= floor)", "", head.rstrip()]
+    for c in conds:
+        cells = [f"{100 * r['acceptance'].get(c, float('nan')):.1f} % "  # type: ignore[union-attr]
+                 f"({100 * r['wrong_command'].get(c, float('nan')):.1f} % wrong)"  # type: ignore[union-attr]
+                 for r in records]
+        lines.append(f"| {c} | " + " | ".join(cells) + " |")
+    stretches = list(dict.fromkeys(k for r in records for k in r["false_accepts"]))  # type: ignore[union-attr]
+    lines += ["", "### False accepts per hour (non-command audio)", "", head.rstrip()]
+    for s in stretches:
+        cells = [f"{r['false_accepts'][s]['per_hour']:.0f} ({r['false_accepts'][s]['count']} in "  # type: ignore[index]
+                 f"{r['false_accepts'][s]['audio_s'] / 60:.1f} min)" for r in records]  # type: ignore[index]
+        lines.append(f"| {s} | " + " | ".join(cells) + " |")
+    lines += ["", "### Latency and cost", "", head.rstrip()]
+    rows = [
+        ("end of speech -> result, median", lambda r: f"{1000 * r['latency_s']['median']:.0f} ms"),
+        ("end of speech -> result, p95", lambda r: f"{1000 * r['latency_s']['p95']:.0f} ms"),
+        ("same, clean speech only, median / p95",
+         lambda r: f"{1000 * r['latency_s']['clean_median']:.0f} / "
+                   f"{1000 * r['latency_s']['clean_p95']:.0f} ms"),
+        ("end of speech -> first ack sample*, median",
+         lambda r: f"{1000 * r['ack_latency_s']['median']:.0f} ms"),
+        ("end of speech -> first ack sample*, p95",
+         lambda r: f"{1000 * r['ack_latency_s']['p95']:.0f} ms"),
+        ("listening CPU (% of one core)", lambda r: f"{r['listening'].get('cpu_pct', '-')} %"),
+        ("peak memory (process)", lambda r: f"{r['listening'].get('peak_mb', '-')} MB"),
+    ]
+    for label, cell in rows:
+        lines.append(f"| {label} | " + " | ".join(cell(r) for r in records) + " |")
+    lines.append("\n\\* player mixer included, sound card output latency not (no device here)")
+    lines += ["", "### Other confidence floors (same run): acceptance clean / at 10 dB, "
+              "false accepts per hour of cues + speech", "",
+              "| floor | " + " | ".join(names) + " |", "|---|" + "---|" * len(names)]
+    for i, floor in enumerate(FLOORS):
+        cells = [f"{100 * p['clean']:.0f} % / {100 * p['10dB']:.0f} % / {p['false_per_hour_speech']:.0f}"
+                 for r in records for p in [r["operating_points"][i]]]  # type: ignore[index]
+        lines.append(f"| {floor} | " + " | ".join(cells) + " |")
+    phrases = list(dict.fromkeys(k for r in records for k in r["per_phrase"]))  # type: ignore[union-attr]
+    lines += ["", "### Acceptance per phrase (all conditions)", "", head.rstrip()]
+    for p in phrases:
+        cells = [f"{100 * r['per_phrase'].get(p, float('nan')):.0f} %" for r in records]  # type: ignore[union-attr]
+        lines.append(f"| {p} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+# ----------------------------------------------------------------------------- tuning
+
+
+def tune(phrases: Mapping[Command, Sequence[str]], quick: bool) -> None:
+    """Refit the pocketsphinx rejection model on the "tune" speakers and print it."""
+    from voicecoach.ears.pocketsphinx_backend import PocketsphinxRecognizer
+    from voicecoach.ears.rejection import fit
+
+    voices = corpus.speakers(3 if quick else 6, "tune", seed=7)
+    conds = corpus.conditions((10.0,) if quick else (20.0, 10.0))
+    cues, prose = routine_texts()
+    others = corpus.speakers(12, "tune", seed=9)
+    clips = list(corpus.command_clips(phrases, voices, conds, seed=7))
+    clips += corpus.phrase_clips([*corpus.CHATTER, *cues, *prose], others, seed=9)
+    clips += corpus.phrase_clips([*corpus.CHATTER, *cues[::3]], others[::-1],
+                                 corpus.Condition(Noise.PINK, 10.0), seed=10)
+    recognizer = PocketsphinxRecognizer(phrases, min_confidence=0.0)
+    evidence, labels, is_command = [], [], []
+    rng = np.random.default_rng(7)
+    for clip in clips:
+        _feed(recognizer, _preroll(clip, rng))
+        recognizer.last_evidence = None
+        for r, _, _ in _feed(recognizer, clip.samples):
+            # Only utterances the grammar called a command (not a filler word) reach the model.
+            if r.command is not None and recognizer.last_evidence is not None:
+                evidence.append(recognizer.last_evidence)
+                labels.append(clip.command is not None and r.command is clip.command)
+                is_command.append(clip.command is not None)
+    model = fit(evidence, labels)
+    print(f"{len(labels)} utterances, {sum(labels)} right commands; paste into rejection.py:")
+    print(model)
+    conf = np.array([model.confidence(e) for e in evidence])
+    right, other = np.array(labels), ~np.array(is_command)
+    for floor in (0.5, 0.6, 0.7, 0.8):
+        print(f"floor {floor}: keeps {np.mean(conf[right] >= floor):.1%} of right commands, "
+              f"{np.mean(conf[other] >= floor):.1%} of non-command utterances")
+
+
+# ----------------------------------------------------------------------------- main
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point (also `voicecoach bench`): returns the exit code."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="small corpus (a few minutes)")
+    parser.add_argument("--backends", default="", help="comma-separated subset to run")
+    parser.add_argument("--out", type=Path, default=RESULTS_DIR, help="where the JSON goes")
+    parser.add_argument("--min-confidence", type=float, default=None,
+                        help="confidence floor (default: recognition.min_confidence setting)")
+    parser.add_argument("--tune", action="store_true", help="refit pocketsphinx's rejection")
+    parser.add_argument("--config", type=Path, default=None,
+                        help="settings file whose [commands] phrases to measure")
+    parser.add_argument("--prefix", default="",
+                        help='say every phrase after this word (e.g. "coach stop")')
+    parser.add_argument("--listen-worker", help=argparse.SUPPRESS)
+    parser.add_argument("--seconds", type=float, default=60.0, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.listen_worker:
+        _listen_worker(args.listen_worker, args.seconds)
+        return 0
+    phrases = load_phrases(args.config)
+    if args.prefix:
+        phrases = {c: tuple(f"{args.prefix} {p}" for p in items) for c, items in phrases.items()}
+    if args.tune:
+        tune(phrases, args.quick)
+        return 0
+    if args.min_confidence is None:
+        from voicecoach.settings import load_settings
+
+        args.min_confidence = load_settings(args.config).settings.recognition.min_confidence
+    available = backends(phrases)
+    chosen = [b for b in args.backends.split(",") if b] or list(available)
+    unknown = [b for b in chosen if b not in available]
+    if unknown:
+        print(f"unknown or unavailable backend(s): {', '.join(unknown)}; "
+              f"available: {', '.join(available)}", file=sys.stderr)
+        return 2
+    began = time.time()
+    data = build_corpus(phrases, args.quick, "test")
+    print(f"corpus: {len(data.commands)} command clips, "
+          f"{sum(len(a) for a in data.stretches.values()) / SAMPLE_RATE_HZ / 60:.1f} min of "
+          f"non-command audio ({time.time() - began:.0f} s to make)", file=sys.stderr)
+    records = []
+    for name in chosen:
+        began = time.time()
+        score = measure(available[name](phrases), data, args.min_confidence)
+        cost = listening_cost(name, 30.0 if args.quick else 60.0)
+        records.append(summary(name, score, cost))
+        print(f"{name}: measured in {time.time() - began:.0f} s", file=sys.stderr)
+    report = {"quick": args.quick, "min_confidence": args.min_confidence,
+              "command_clips": len(data.commands), "backends": records}
+    args.out.mkdir(parents=True, exist_ok=True)
+    path = args.out / f"voice_control-{time.strftime('%Y%m%d-%H%M%S')}.json"
+    path.write_text(json.dumps(report, indent=2))
+    print(markdown(records))
+    print(f"\nJSON: {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,138 @@
+"""Where utterances begin and end, by loudness above a tracked noise floor.
+
+pocketsphinx's own endpointer (WebRTC's VAD) does not close utterances in steady noise (measured
+on synthetic commands: at 5 dB SNR of white or pink noise it stayed "in speech" through every
+clip, at 10 dB through most), so a command said next to a fan would never be decoded. Energy
+above an adaptive floor copes with steady noise; bursts (breathing) open short utterances that
+the rejection step then turns down.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass
+
+import numpy as np
+
+from voicecoach.ears.base import SAMPLE_RATE_HZ
+
+FRAME_S = 0.03
+FRAME_SAMPLES = round(FRAME_S * SAMPLE_RATE_HZ)
+QUIETEST_SPEECH_DB = 40.0
+"""Frame energy (dB re one 16-bit step) below which nothing is speech: -50 dBFS. Without it,
+a digitally silent input would count the faintest tail of a word as speech."""
+
+
+@dataclass(frozen=True)
+class Utterance:
+    """One stretch of speech: its audio (with padding) and where it sits in the stream."""
+
+    pcm: bytes
+    start_s: float
+    end_s: float
+    """Audio time of the end of the last loud frame."""
+
+    @property
+    def duration_s(self) -> float:
+        """Length of the speech itself (without padding)."""
+        return self.end_s - self.start_s
+
+
+class Endpointer:
+    """Cuts a 16-bit PCM stream into utterances: frames `threshold_db` over the noise floor."""
+
+    def __init__(
+        self,
+        threshold_db: float = 6.0,
+        end_silence_s: float = 0.2,
+        pad_s: float = 0.2,
+        max_s: float = 2.5,
+        floor_window_s: float = 3.0,
+    ) -> None:
+        self._threshold_db = threshold_db
+        self._end_frames = round(end_silence_s / FRAME_S)
+        self._pad_frames = round(pad_s / FRAME_S)
+        self._max_frames = round(max_s / FRAME_S)
+        self._pending = np.zeros(0, dtype=np.int16)
+        # Frames kept: padding before + longest utterance + trailing silence and padding.
+        keep = self._pad_frames + self._max_frames + self._end_frames + self._pad_frames + 4
+        self._history: deque[np.ndarray] = deque(maxlen=keep)
+        self._frame_index = 0
+        self._start: int | None = None
+        self._last_loud = 0
+        self._loud_run: deque[bool] = deque(maxlen=5)
+        self._powers: deque[float] = deque(maxlen=3)
+        self._energies_db: deque[float] = deque(maxlen=round(floor_window_s / FRAME_S))
+        self._is_waiting_for_quiet = False
+
+    @property
+    def in_speech(self) -> bool:
+        """Whether an utterance is open."""
+        return self._start is not None
+
+    def process(self, pcm: bytes) -> list[Utterance | None]:
+        """Feed audio; one entry per utterance that ended: its audio, or None if overlong."""
+        samples = np.concatenate([self._pending, np.frombuffer(pcm, dtype="<i2")])
+        n_frames = len(samples) // FRAME_SAMPLES
+        self._pending = samples[n_frames * FRAME_SAMPLES :]
+        done: list[Utterance | None] = []
+        for i in range(n_frames):
+            ended = self._frame(samples[i * FRAME_SAMPLES : (i + 1) * FRAME_SAMPLES])
+            if ended is not False:
+                done.append(ended)
+        return done
+
+    def close(self) -> list[Utterance | None]:
+        """End of stream: the open utterance, if any, ends here."""
+        if self._start is None:
+            return []
+        return [self._cut()]
+
+    def _frame(self, frame: np.ndarray) -> Utterance | bool | None:
+        """Process one frame: False, the utterance that just ended, or None if it ran overlong."""
+        self._history.append(frame)
+        self._frame_index += 1
+        # Energy over the last 90 ms: single 30 ms frames of pink or breathing noise jump by
+        # several dB and would open utterances all the time.
+        self._powers.append(float(np.mean(frame.astype(np.float64) ** 2)))
+        energy_db = 10.0 * np.log10(np.mean(self._powers) + 1.0)
+        self._energies_db.append(energy_db)
+        # The floor: a low percentile of the last few seconds (speech rarely fills 80 % of them).
+        floor_db = float(np.percentile(self._energies_db, 20))
+        is_loud = energy_db > max(floor_db + self._threshold_db, QUIETEST_SPEECH_DB)
+        self._loud_run.append(is_loud)
+        if is_loud:
+            self._last_loud = self._frame_index
+        if self._is_waiting_for_quiet:
+            # After an overlong stretch, only a real pause may open the next utterance:
+            # otherwise a long sentence would be cut into command-sized pieces.
+            self._is_waiting_for_quiet = self._frame_index - self._last_loud < self._end_frames
+            return False
+        if self._start is None:
+            if sum(self._loud_run) >= 3:
+                first_loud = list(self._loud_run).index(True)
+                self._start = self._frame_index - len(self._loud_run) + 1 + first_loud
+            return False
+        if self._frame_index - self._last_loud >= self._end_frames:
+            return self._cut()
+        if self._frame_index - self._start >= self._max_frames:
+            # Loud for longer than any command: speech that is no command, or a new, louder
+            # background (by now most of the floor window, so the floor has risen to it).
+            self._start = None
+            self._loud_run.clear()
+            self._is_waiting_for_quiet = True
+            return None
+        return False
+
+    def _cut(self) -> Utterance | None:
+        """Close the open utterance and slice its audio (with padding) out of the history."""
+        assert self._start is not None
+        start, last = self._start, self._last_loud
+        self._start = None
+        self._loud_run.clear()
+        first = max(start - self._pad_frames, self._frame_index - len(self._history) + 1)
+        stop = min(last + self._pad_frames, self._frame_index)
+        frames = list(self._history)[first - (self._frame_index - len(self._history) + 1) :]
+        frames = frames[: stop - first + 1]
+        pcm = np.concatenate(frames).astype("<i2").tobytes()
+        return Utterance(pcm, (start - 1) * FRAME_S, last * FRAME_S)

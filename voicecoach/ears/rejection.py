@@ -1,0 +1,118 @@
+"""Out-of-grammar rejection: how sure is a closed command grammar that it heard a command at all?
+
+A grammar of command phrases maps any sound onto its nearest phrase. Two defences: the grammar
+also holds common filler words, so some other speech lands on those instead (no command); and
+what still lands on a command is decoded again by a free phone loop (anything pronounceable).
+When the command path scores nearly as well as the best phone sequence and the phones the loop
+heard resemble the phrase's, the words fit; otherwise the speech was something else. Those
+comparisons, the length of the speech and how it matches the phrase's expected length go into a
+small logistic model fitted on synthetic speakers held apart from the benchmark's
+(`python benchmarks/voice_control.py --tune`). Its output is the result's confidence, which
+`recognition.min_confidence` (0.6) thresholds.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import astuple, dataclass
+
+import numpy as np
+
+FRAMES_PER_S = 100
+"""pocketsphinx's frame rate (10 ms frames)."""
+
+FRAMES_PER_PHONE = 8.0
+"""A typical phone lasts ~80 ms in conversational speech: the yardstick for expected length."""
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """Numbers describing one decoded utterance, the inputs of the rejection model.
+
+    Log scores come from pocketsphinx (scaled down by its fixed-point shift), x1000 per frame.
+    """
+
+    score_ratio: float
+    """(grammar path - phone loop) log score per frame, over the whole utterance."""
+    speech_ratio: float
+    """Same, over the command words' frames only (ignores the silence around them)."""
+    speech_s: float
+    """Duration of the command words as aligned by the grammar decode."""
+    length_ratio: float
+    """Aligned duration / the phrase's expected duration (phones x 80 ms)."""
+    n_phones: int
+    """Phones in the recognized phrase: one-syllable words are easier to hit by chance."""
+    worst_word_ratio: float
+    """The lowest per-word (grammar - phone loop) ratio: one word that fits badly is enough."""
+    loop_score: float
+    """The phone loop's own score per speech frame: how clear the audio is at all."""
+    phone_distance: float
+    """Edit distance between the phones the loop heard and the phrase's phones, per phone."""
+    phone_count_ratio: float
+    """Phones the loop heard / phones in the phrase."""
+    speech_fraction: float
+    """Share of the utterance the command words take (the rest is silence or fillers)."""
+
+    def vector(self) -> np.ndarray:
+        """The evidence as model inputs."""
+        return np.array(astuple(self), dtype=np.float64)
+
+
+def phone_distance(heard: Sequence[str], expected: Sequence[str]) -> int:
+    """Levenshtein distance between two phone sequences."""
+    row = list(range(len(expected) + 1))
+    for i, phone in enumerate(heard, start=1):
+        diagonal, row[0] = row[0], i
+        for j, want in enumerate(expected, start=1):
+            diagonal, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, diagonal + (phone != want))
+    return row[-1]
+
+
+@dataclass(frozen=True)
+class RejectionModel:
+    """Logistic model: P(the utterance really is the recognized command | evidence)."""
+
+    weights: tuple[float, ...]
+    bias: float
+    mean: tuple[float, ...]
+    scale: tuple[float, ...]
+
+    def confidence(self, evidence: Evidence) -> float:
+        """Probability in 0..1 that the grammar's answer is right."""
+        z = (evidence.vector() - np.array(self.mean)) / np.array(self.scale)
+        logit = float(np.dot(z, np.array(self.weights)) + self.bias)
+        return 1.0 / (1.0 + math.exp(-max(-60.0, min(60.0, logit))))
+
+
+def fit(evidence: Sequence[Evidence], is_right: Sequence[bool], l2: float = 1e-2,
+        steps: int = 3000) -> RejectionModel:
+    """Fit the logistic model by gradient descent (numpy only; a few thousand samples)."""
+    x = np.array([e.vector() for e in evidence])
+    y = np.array(is_right, dtype=np.float64)
+    mean, std = x.mean(axis=0), x.std(axis=0)
+    scale = np.where(std > 1e-6, std, 1.0)  # a constant input carries no information
+    z = (x - mean) / scale
+    w, b = np.zeros(z.shape[1]), 0.0
+    # Classes are unbalanced (most tuning clips are commands): weight both halves equally.
+    sample_w = np.where(y > 0, 0.5 / max(y.sum(), 1), 0.5 / max((1 - y).sum(), 1))
+    for _ in range(steps):
+        p = 1.0 / (1.0 + np.exp(-(z @ w + b)))
+        grad = (p - y) * sample_w
+        w -= 1.0 * (z.T @ grad + l2 * w)
+        b -= 1.0 * grad.sum()
+    return RejectionModel(_rounded(w), round(float(b), 4), _rounded(mean), _rounded(scale))
+
+
+def _rounded(values: np.ndarray) -> tuple[float, ...]:
+    """Plain floats, short enough to paste into DEFAULT_MODEL."""
+    return tuple(round(float(v), 4) for v in values)
+
+
+DEFAULT_MODEL = RejectionModel(
+    weights=(0.6907, 0.2754, -0.515, -0.471, 0.1878, -0.2039, 0.0485, -0.5735, -0.6418, 0.4717),
+    bias=0.1689,
+    mean=(-0.2707, -3.4097, 0.5319, 1.2254, 5.5106, -4.1015, -0.3446, 0.8001, 0.6988, 0.3972),
+    scale=(0.7858, 1.7135, 0.2936, 0.5494, 2.845, 1.9473, 0.8211, 0.2563, 0.3907, 0.2177),
+)
+"""Fitted by `python benchmarks/voice_control.py --tune` on the "tune" half of the speakers."""

@@ -76,17 +76,9 @@ def backends(phrases: Mapping[Command, Sequence[str]]) -> dict[str, Factory]:
 
 def _has_whisper() -> bool:
     """Whether faster-whisper and its tiny.en weights are installed."""
-    from voicecoach.errors import ModelError
+    from voicecoach.ears.whisper_model import is_whisper_installed
 
-    try:
-        import faster_whisper  # noqa: F401
-
-        from voicecoach.ears.whisper_model import find_whisper_model
-
-        find_whisper_model()
-    except (ImportError, ModelError):
-        return False
-    return True
+    return is_whisper_installed()
 
 
 def _vosk_model() -> Path | None:

@@ -42,14 +42,14 @@ DEMO_SCRIPT: tuple[Step, ...] = (
     Step("start", Command.START, State.READY, wait_s=1.0),
     Step("pause", Command.PAUSE, State.WORKING, min_rep=2),
     Step("continue", Command.RESUME, State.PAUSED, wait_s=3.0),
-    Step("easier", Command.EASIER, State.WORKING, min_rep=3),
+    Step("make it easier", Command.EASIER, State.WORKING, min_rep=3),
     Step("how many left", Command.HOW_MANY_LEFT, State.WORKING, min_rep=5),
     Step("end workout", Command.STOP, State.WORKING, min_rep=6),
 )
 """The session the issue asks for: start, pause, resume, easier, how many left, stop."""
 
 
-def demo_routine(routine: Routine, reps: int = 8) -> Routine:
+def demo_routine(routine: Routine, reps: int = 12) -> Routine:
     """One set of the routine's first exercise, a short count-in: a demo, not a workout."""
     exercise = routine.exercises[0]
     variations = tuple(v.model_copy(update={"reps": reps}) if v.reps else v
@@ -98,8 +98,10 @@ class Director:
     """
 
     def __init__(self, speak: Callable[[str], float], clock: Callable[[], float],
-                 speaking: SpeakingSignal, inner: View, gate_tail_s: float) -> None:
+                 speaking: SpeakingSignal, inner: View, gate_tail_s: float,
+                 give_up: Callable[[], None]) -> None:
         self._speak = speak
+        self._give_up = give_up
         self._clock = clock
         self._speaking = speaking
         self._inner = inner
@@ -156,7 +158,10 @@ class Director:
                         break
                     tries = sum(a.step is step for a in self.log.attempts)
                     if tries >= MAX_ATTEMPTS:
-                        break
+                        # The rest of the script depends on this step: end the demo (the
+                        # summary shows what was missed) rather than wait forever.
+                        self._give_up()
+                        return
                 self._stop.wait(0.05)
 
     def _is_time_for(self, step: Step) -> bool:
@@ -167,7 +172,8 @@ class Director:
             return False
         if now - since_s < step.wait_s:
             return False
-        if snap.phase_end_s is not None and snap.phase_end_s - now < QUIET_GAP_S:
+        is_moving = snap.state is State.WORKING and snap.phase_end_s is not None
+        if is_moving and snap.phase_end_s - now < QUIET_GAP_S:  # type: ignore[operator]
             return False
         return not self._speaking.is_gated(time.monotonic(), self._tail_s)
 

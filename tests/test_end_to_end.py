@@ -169,7 +169,7 @@ def test_the_safety_phrase_stops_the_set(pulse, tmp_path) -> None:
         assert not [r for r in later if r.event in ("phase", "countdown", "end")]
         quiet_to_s = run.timeline.now_s() - 0.3
         assert speaker_level(speaker, run.timeline, finished.time_s + 0.2, quiet_to_s) < SILENT
-        run.command("stop", "stop", when=run.quiet)
+        run.command("end workout", "stop", when=run.quiet)
         assert run.wait_exit() == 0
     kinds = [k for (k,) in run.history_rows("SELECT kind FROM events ORDER BY id")]
     assert "safety" in kinds

@@ -2,7 +2,7 @@
 
     python benchmarks/voice_control.py [--quick] [--backends pocketsphinx,whisper] [--out DIR]
                                        [--config FILE] [--prefix WORD] [--min-confidence X]
-    python benchmarks/voice_control.py --tune      # refit the pocketsphinx rejection model
+    python benchmarks/voice_control.py --tune whisper   # refit a backend's confidence model
 
 Measures, per backend: command acceptance per noise condition and per phrase, wrong commands,
 false accepts per hour on non-command audio (the coach's cues, other speech, noise), latency from
@@ -25,6 +25,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -461,9 +462,8 @@ def markdown(records: Sequence[Mapping[str, object]]) -> str:
 # ----------------------------------------------------------------------------- tuning
 
 
-def tune(phrases: Mapping[Command, Sequence[str]], quick: bool) -> None:
-    """Refit the pocketsphinx rejection model on the "tune" speakers and print it."""
-    from voicecoach.ears.pocketsphinx_backend import PocketsphinxRecognizer
+def tune(phrases: Mapping[Command, Sequence[str]], quick: bool, backend: str) -> None:
+    """Refit a backend's confidence model on the "tune" speakers and print it."""
     from voicecoach.ears.rejection import fit
 
     voices = corpus.speakers(3 if quick else 6, "tune", seed=7)
@@ -474,20 +474,31 @@ def tune(phrases: Mapping[Command, Sequence[str]], quick: bool) -> None:
     clips += corpus.phrase_clips([*corpus.CHATTER, *cues, *prose], others, seed=9)
     clips += corpus.phrase_clips([*corpus.CHATTER, *cues[::3]], others[::-1],
                                  corpus.Condition(Noise.PINK, 10.0), seed=10)
-    recognizer = PocketsphinxRecognizer(phrases, min_confidence=0.0)
+    if backend == "whisper":
+        from voicecoach.ears.whisper_backend import WhisperRecognizer
+
+        recognizer: Any = WhisperRecognizer(phrases, min_confidence=0.0)
+    else:
+        from voicecoach.ears.pocketsphinx_backend import PocketsphinxRecognizer
+
+        recognizer = PocketsphinxRecognizer(phrases, min_confidence=0.0)
     evidence, labels, is_command = [], [], []
     rng = np.random.default_rng(7)
     for clip in clips:
-        _feed(recognizer, _preroll(clip, rng))
-        recognizer.last_evidence = None
-        for r, _, _ in _feed(recognizer, clip.samples):
-            # Only utterances the grammar called a command (not a filler word) reach the model.
-            if r.command is not None and recognizer.last_evidence is not None:
-                evidence.append(recognizer.last_evidence)
-                labels.append(clip.command is not None and r.command is clip.command)
-                is_command.append(clip.command is not None)
-    model = fit(evidence, labels)
-    print(f"{len(labels)} utterances, {sum(labels)} right commands; paste into rejection.py:")
+        # The noise before a clip is non-command audio too (noise onsets make Whisper invent).
+        for audio, is_clip in ((_preroll(clip, rng), False), (clip.samples, True)):
+            recognizer.last_evidence = None
+            for r, _, _ in _feed(recognizer, audio):
+                # Only utterances matched to a command (not a filler word) reach the model.
+                if r.command is not None and recognizer.last_evidence is not None:
+                    evidence.append(recognizer.last_evidence)
+                    is_command.append(is_clip and clip.command is not None)
+                    labels.append(is_command[-1] and r.command is clip.command)
+    # pocketsphinx's closed grammar turns most speech into some command: its model is fitted
+    # strict (classes weighed equally). Whisper's matches are mostly right: a plain probability.
+    model = fit(evidence, labels, balanced=backend != "whisper")
+    where = "whisper_backend.py" if backend == "whisper" else "rejection.py"
+    print(f"{len(labels)} utterances, {sum(labels)} right commands; paste into {where}:")
     print(model)
     conf = np.array([model.confidence(e) for e in evidence])
     right, other = np.array(labels), ~np.array(is_command)
@@ -507,7 +518,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=RESULTS_DIR, help="where the JSON goes")
     parser.add_argument("--min-confidence", type=float, default=None,
                         help="confidence floor (default: recognition.min_confidence setting)")
-    parser.add_argument("--tune", action="store_true", help="refit pocketsphinx's rejection")
+    parser.add_argument("--tune", choices=["pocketsphinx", "whisper"],
+                        help="refit that backend's confidence model and print it")
     parser.add_argument("--config", type=Path, default=None,
                         help="settings file whose [commands] phrases to measure")
     parser.add_argument("--prefix", default="",
@@ -522,7 +534,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.prefix:
         phrases = {c: tuple(f"{args.prefix} {p}" for p in items) for c, items in phrases.items()}
     if args.tune:
-        tune(phrases, args.quick)
+        tune(phrases, args.quick, args.tune)
         return 0
     if args.min_confidence is None:
         from voicecoach.settings import load_settings

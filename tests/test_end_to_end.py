@@ -1,9 +1,9 @@
 """`voicecoach run` for real on virtual audio: spoken commands in, the coach's voice out.
 
-Real clock, real recognizer (the offline pocketsphinx default), real TTS and real sounddevice
-streams; the test speaks synthesized commands into a virtual microphone at moments a person
-would (in gaps of the coach's speech), records the virtual speaker, follows the run through its
-live `--timeline`, and checks the history database it saves.
+Real clock, real recognizer (Whisper tiny.en, what `run --offline` picks without a Vosk model),
+real TTS and real sounddevice streams; the test speaks synthesized commands into a virtual
+microphone at moments a person would (in gaps of the coach's speech), records the virtual
+speaker, follows the run through its live `--timeline`, and checks the history database it saves.
 """
 
 from __future__ import annotations
@@ -26,18 +26,6 @@ pulse = pulse_fixture()
 SILENT = 0.01
 """Peak speaker level that counts as silence (the coach speaks at ~0.3-0.9)."""
 
-ECHO_SELF_STOP = (
-    "measured limitation of the pocketsphinx backend: its closed command grammar decodes the "
-    "coach's own cues heard through the loop as stop/safety phrases ('And up.' -> 'end workout' "
-    "0.61, 'Down, with control.' -> 'end workout' 0.60; threshold 0.6), and stop/safety are "
-    "heard even while the coach speaks: 2 of 6 full sets stopped themselves")
-ECHO_STOP = (
-    "measured limitation: with the speaker looped into the microphone, the coach's cue and the "
-    "user's 'stop' reach the endpointer as one utterance, which the closed grammar decodes as "
-    "one phrase ('slower' 0.19-0.28, 'ouch' 0.22-0.52, 'now' 0.19-0.60): 0 of 15 tries in 5 runs "
-    "understood")
-
-
 def between(run: Workout, first: TimelineRecord, last: TimelineRecord) -> list[TimelineRecord]:
     """Timeline records after `first` and before `last`, in order."""
     records = run.timeline.records
@@ -52,10 +40,8 @@ def test_start_pause_resume_easier_and_stop_by_voice(pulse, tmp_path) -> None:
         countdown = [r.detail for r in between(run, start, first) if r.event == "countdown"]
         assert countdown == ["3", "2", "1"]
 
-        # "pause" (said as its synonym "wait") in the middle of a lowering phase. The offline
-        # recognizer decodes the single word "pause" right but scores it ~0.5, under the 0.6
-        # floor (see the benchmark's per-phrase table), so a person learns to say "wait".
-        pause = run.command("wait", "pause", when=run.in_phase("lower"))
+        # "pause" in the middle of a lowering phase
+        pause = run.command("pause", "pause", when=run.in_phase("lower"))
         assert (pause.state, pause.phase) == ("paused", "lower")
         lower = run.timeline.onset(pause.rep, "lower")
         left_s = lower.time_s + TEMPO["lower"] - pause.time_s
@@ -86,8 +72,7 @@ def test_start_pause_resume_easier_and_stop_by_voice(pulse, tmp_path) -> None:
                                  for r in run.timeline.where("speech", detail="started")),
                      12.0, "the new variation's key cue")
 
-        # "end workout", not the one-syllable "stop" that the offline recognizer scores low
-        stop = run.command("end workout", "stop", when=run.quiet)
+        stop = run.command("stop", "stop", when=run.quiet)
         assert stop.state == "stopped"
         assert run.wait_exit() == 0
     assert run.history_rows("SELECT routine, status FROM sessions") == [
@@ -110,7 +95,6 @@ def echo(pulse) -> Iterator[None]:
         pulse.disable_echo(module)
 
 
-@pytest.mark.xfail(strict=False, reason=ECHO_SELF_STOP)
 def test_with_echo_a_whole_set_runs_without_obeying_its_own_cues(pulse, tmp_path) -> None:
     with echo(pulse), pulse.record_speaker() as speaker, workout(pulse, tmp_path, reps=6) as run:
         run.command("start", "start", when=run.quiet)
@@ -130,10 +114,8 @@ def test_with_echo_a_whole_set_runs_without_obeying_its_own_cues(pulse, tmp_path
     assert speaker_level(speaker, run.timeline, start_s, end_s) > 0.1
 
 
-@pytest.mark.parametrize("has_echo", [
-    pytest.param(False, id="headset"),
-    pytest.param(True, id="echo", marks=pytest.mark.xfail(strict=False, reason=ECHO_STOP)),
-])
+@pytest.mark.parametrize("has_echo", [pytest.param(False, id="headset"),
+                                      pytest.param(True, id="echo")])
 def test_stop_said_over_the_coach_still_stops(pulse, tmp_path, has_echo: bool) -> None:
     def coach_starts_a_long_cue() -> bool:
         r = run.timeline.records[-1]
@@ -169,7 +151,7 @@ def test_the_safety_phrase_stops_the_set(pulse, tmp_path) -> None:
         assert not [r for r in later if r.event in ("phase", "countdown", "end")]
         quiet_to_s = run.timeline.now_s() - 0.3
         assert speaker_level(speaker, run.timeline, finished.time_s + 0.2, quiet_to_s) < SILENT
-        run.command("end workout", "stop", when=run.quiet)
+        run.command("stop", "stop", when=run.quiet)
         assert run.wait_exit() == 0
     kinds = [k for (k,) in run.history_rows("SELECT kind FROM events ORDER BY id")]
     assert "safety" in kinds

@@ -37,6 +37,7 @@ def speaking() -> SpeakingSignal:
         (said(Command.PAUSE), 12.1, 12.6, "coach speaking"),  # inside the 0.3 s tail
         (said(Command.PAUSE), 12.4, 12.9, None),  # after the tail
         (said(Command.PAUSE), 9.0, 10.5, "coach speaking"),  # began before, ran into the cue
+        (said(Command.PAUSE), 9.0, 10.2, None),  # began before, the cue came in over its end
         (said(Command.PAUSE), 8.0, 13.0, "coach speaking"),  # the cue lies inside the span
         (said(Command.STOP), 11.0, 11.5, None),  # stop is always heard
         (said(Command.SAFETY, "my back hurts"), 11.0, 11.5, None),

@@ -260,9 +260,8 @@ def test_explicit_vosk_with_a_failing_download_is_an_error(places, monkeypatch) 
     assert said and said[0].startswith(f"No Vosk model found: downloading {models.DEFAULT_MODEL}")
 
 
-def test_auto_falls_back_to_pocketsphinx_fast_when_the_download_fails(places, monkeypatch) -> None:
-    pytest.importorskip("voicecoach.ears.pocketsphinx_backend",
-                        reason="the pocketsphinx backend is written by another engineer")
+def test_auto_falls_back_to_whisper_fast_when_the_download_fails(places, monkeypatch) -> None:
+    pytest.importorskip("faster_whisper", reason="faster-whisper is not installed")
     from voicecoach.ears.factory import choose_recognizer
 
     monkeypatch.setenv(models.BASE_URL_ENV, refused_url())
@@ -270,19 +269,20 @@ def test_auto_falls_back_to_pocketsphinx_fast_when_the_download_fails(places, mo
     recognizer, note = choose_recognizer(settings_with(), may_download=True,
                                          announce=lambda line: None)
     assert time.monotonic() - started < 5.0
-    assert recognizer.name == "pocketsphinx"
-    assert note.startswith("recognizer: pocketsphinx (the offline English default), because the "
+    assert recognizer.name == "whisper"
+    assert note.startswith("recognizer: Whisper tiny.en (offline), because the "
                            "Vosk model download failed: cannot reach 127.0.0.1")
 
 
-def test_auto_without_download_says_why_it_uses_pocketsphinx(places) -> None:
-    pytest.importorskip("voicecoach.ears.pocketsphinx_backend",
-                        reason="the pocketsphinx backend is written by another engineer")
+def test_auto_without_vosk_or_whisper_says_why_it_uses_pocketsphinx(places, monkeypatch) -> None:
+    from voicecoach.ears import whisper_model
     from voicecoach.ears.factory import choose_recognizer
 
+    monkeypatch.setattr(whisper_model, "is_whisper_installed", lambda: False)
     recognizer, note = choose_recognizer(settings_with())
     assert recognizer.name == "pocketsphinx"
-    assert "because no Vosk model was found" in note
+    assert note == ("recognizer: pocketsphinx (offline; the least accurate), because no Vosk "
+                    "model was found (`voicecoach model download` gets one)")
 
 
 def test_open_ears_without_a_microphone_raises_for_the_keyboard_fallback() -> None:

@@ -51,6 +51,8 @@ def run_mixer(offers: list[tuple[float, str, CueKind]], seconds: float = 4.0):
         # an acknowledgement cuts a count; a count cuts a form cue
         ([(0.0, "440 1", C), (0.25, "700 0.5", A)], [("440 1", 0.0, 0.25), ("700 0.5", 0.25, 0.75)]),
         ([(0.0, "440 2", F), (0.5, "700 0.5", C)], [("440 2", 0.0, 0.5), ("700 0.5", 0.5, 1.0)]),
+        # a two-sentence answer is heard whole: acknowledgements wait for each other
+        ([(0.0, "440 0.5", A), (0.0, "700 0.5", A)], [("440 0.5", 0.0, 0.5), ("700 0.5", 0.65, 1.15)]),
         # counts never cut info; they wait and play in order, GAP_S apart
         ([(0.0, "440 1", N), (0.5, "700 0.2", C), (0.6, "800 0.2", C)],
          [("440 1", 0.0, 1.0), ("700 0.2", 1.15, 1.35), ("800 0.2", 1.5, 1.7)]),
@@ -104,6 +106,23 @@ def test_earcon_is_only_cut_by_safety():
     mixer.offer(Cue("1000 0.3", S), 1.05)
     mixer.fill(np.empty(RATE_HZ, dtype=np.float32), 1.0)
     assert speaking._recent[-2].end_s == pytest.approx(1.05, abs=1 / RATE_HZ)
+
+
+def test_stop_returns_what_was_never_heard_to_the_end_minus_late_form_cues():
+    events: list[Event] = []
+    mixer = CueMixer(ToneCues(), post=events.append)
+    mixer.offer(Cue("440 1", N), 0.0)
+    mixer.offer(Cue("700 0.2", C), 0.1)
+    mixer.offer_earcon(Earcon.SET_DONE, 0.2)
+    mixer.offer(Cue("600 0.2", F), 0.25)
+    mixer.fill(np.empty(RATE_HZ // 2, dtype=np.float32), 0.0)
+    mixer.offer(Cue("500 0.2", C), 0.55)  # not yet reached by the mixer's clock
+    unheard = mixer.stop(0.6)
+    # the cut cue first, then the waiting ones by urgency (a tone is an acknowledgement), then later ones
+    assert unheard == [Cue("440 1", N), Earcon.SET_DONE, Cue("700 0.2", C), Cue("500 0.2", C)]
+    assert mixer.dropped == ["600 0.2"]
+    assert events == [SpeechStarted("440 1"), SpeechFinished("440 1")]
+    assert mixer.is_idle and mixer.stop(0.7) == []
 
 
 def test_volume_scales_samples():
@@ -211,7 +230,8 @@ def test_say_from_many_threads_is_safe(pulse):
             thread.start()
         for thread in threads:
             thread.join()
-        assert player.wait_idle(3.0)
+        # ~1.6 s of cues and gaps, plus room for an underrun: PulseAudio then stops for ~2 s
+        assert player.wait_idle(6.0)
     finally:
         player.close()
     assert sum(isinstance(e, SpeechFinished) for e in events) == 8

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from voicecoach.errors import RoutineError
-from voicecoach.routine import Routine, Sides, load_routine, load_routine_text, slugify
+from voicecoach.routine import Sides, load_routine, load_routine_text, slugify
 from voicecoach.tempo import EXPLOSIVE_S, Phase, Tempo, TempoError
 from voicecoach.user_files import MAX_FILE_BYTES
 
@@ -221,11 +221,6 @@ MISTAKES = [
 ]
 
 
-@pytest.mark.parametrize(("text", "expected"), MISTAKES)
-def test_each_mistake_gives_its_located_one_line_message(text: str, expected: list[str]) -> None:
-    assert problems_of(text) == expected
-
-
 @pytest.mark.parametrize(
     ("text", "start", "end"),
     [
@@ -266,34 +261,33 @@ def file_problems(path: Path) -> list[str]:
     return caught.value.lines()
 
 
-def test_empty_file(tmp_path: Path) -> None:
-    path = tmp_path / "empty.yaml"
-    path.write_text("\n  \n", encoding="utf-8")
-    assert file_problems(path) == [
-        f"{path}: the routine file is empty; write a routine in it (see README)"]
+HUGE = ("name: x\n" + "# padding\n" * (MAX_FILE_BYTES // 10)).encode()
+FILE_MISTAKES = [
+    pytest.param("empty.yaml", b"\n  \n",
+                 "{path}: the routine file is empty; write a routine in it (see README)",
+                 id="empty"),
+    pytest.param("photo.yaml", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)),
+                 "{path}: is a binary file, not a text routine; give a routine text file",
+                 id="binary"),
+    pytest.param("huge.yaml", HUGE,
+                 f"{{path}}: file is too large for a routine ({len(HUGE):,} bytes, limit "
+                 f"{MAX_FILE_BYTES:,}); give a routine file, not another kind of file",
+                 id="huge-refused-before-parsing"),
+    pytest.param("latin1.yaml", "name: Café\n".encode("latin-1"),
+                 "{path}: is not UTF-8 text (bad byte at offset 9); save the file as UTF-8",
+                 id="not-utf8"),
+    pytest.param("bad.yaml", GOOD.replace("sets: 3", "sets: 99").encode(),
+                 "{path}:4: exercises[0].sets: is too large (got 99); use at most 20",
+                 id="problems-carry-the-file-name"),
+]
 
 
-def test_binary_file(tmp_path: Path) -> None:
-    path = tmp_path / "photo.yaml"
-    path.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)))
-    assert file_problems(path) == [
-        f"{path}: is a binary file, not a text routine; give a routine text file"]
-
-
-def test_huge_file_is_refused_before_parsing(tmp_path: Path) -> None:
-    path = tmp_path / "huge.yaml"
-    path.write_text("name: x\n" + "# padding\n" * (MAX_FILE_BYTES // 10), encoding="utf-8")
-    size = path.stat().st_size
-    assert file_problems(path) == [
-        f"{path}: file is too large for a routine ({size:,} bytes, limit {MAX_FILE_BYTES:,}); "
-        "give a routine file, not another kind of file"]
-
-
-def test_file_that_is_not_utf8(tmp_path: Path) -> None:
-    path = tmp_path / "latin1.yaml"
-    path.write_bytes("name: Café\n".encode("latin-1"))
-    assert file_problems(path) == [
-        f"{path}: is not UTF-8 text (bad byte at offset 9); save the file as UTF-8"]
+@pytest.mark.parametrize(("name", "content", "expected"), FILE_MISTAKES)
+def test_a_bad_file_gives_one_line_naming_it(tmp_path: Path, name: str, content: bytes,
+                                             expected: str) -> None:
+    path = tmp_path / name
+    path.write_bytes(content)
+    assert file_problems(path) == [expected.format(path=path)]
 
 
 def test_missing_file_and_directory(tmp_path: Path) -> None:
@@ -301,13 +295,6 @@ def test_missing_file_and_directory(tmp_path: Path) -> None:
         f"{tmp_path / 'nope.yaml'}: no such routine file; check the path or run `voicecoach list`"]
     assert file_problems(tmp_path) == [
         f"{tmp_path}: is a directory, not a routine file; give the path of a routine file"]
-
-
-def test_file_problems_carry_the_file_name(tmp_path: Path) -> None:
-    path = tmp_path / "bad.yaml"
-    path.write_text(GOOD.replace("sets: 3", "sets: 99"), encoding="utf-8")
-    assert file_problems(path) == [
-        f"{path}:4: exercises[0].sets: is too large (got 99); use at most 20"]
 
 
 def test_utf8_with_bom_loads(tmp_path: Path) -> None:
@@ -409,8 +396,8 @@ ODD_INPUTS = [
 ]
 
 
-@pytest.mark.parametrize(("text", "expected"), ODD_INPUTS)
-def test_odd_input_gets_a_clear_line_too(text: str, expected: list[str]) -> None:
+@pytest.mark.parametrize(("text", "expected"), MISTAKES + ODD_INPUTS)
+def test_each_mistake_gives_its_located_one_line_message(text: str, expected: list[str]) -> None:
     assert problems_of(text) == expected
 
 
@@ -503,11 +490,25 @@ exercises:
 """
 
 
-def test_planned_duration_counts_reps_holds_rests_and_count_in() -> None:
+def test_planned_duration_counts_reps_holds_rests_count_in_and_the_words() -> None:
     routine = load_routine_text(TWO_EXERCISES)
     leg_lifts = 3 * 10 * 6 + 2 * 30  # starts at "Straight leg": 10 reps of 4-0-2-0
     side_plank = 2 * (20 * 2) + 15  # an alternating hold is held once per side
-    assert routine.planned_duration_s() == 5 + leg_lifts + 60 + side_plank
+    plan_s = 5 + leg_lifts + 60 + side_plank
+    # The 5 s count-in is too short for its words, and the coach wraps up after the last set.
+    assert plan_s + 2 < routine.planned_duration_s() < plan_s + 15
+
+
+SAFETY_NOTE = "  - name: Leg lifts\n    safety: Keep your lower back flat and breathe out as you lift.\n"
+
+
+@pytest.mark.parametrize(("count_in_s", "lengthens"), [(5, True), (30, False)])
+def test_a_safety_note_lengthens_the_plan_only_when_the_count_in_is_too_short(
+        count_in_s: int, lengthens: bool) -> None:
+    text = TWO_EXERCISES.replace("count_in_s: 5", f"count_in_s: {count_in_s}")
+    with_note = load_routine_text(text.replace("  - name: Leg lifts\n", SAFETY_NOTE))
+    added_s = with_note.planned_duration_s() - load_routine_text(text).planned_duration_s()
+    assert added_s > 2 if lengthens else added_s == 0
 
 
 def test_start_at_accepts_id_or_name() -> None:
@@ -549,21 +550,15 @@ def test_all_cue_texts_lists_everything_spoken_once() -> None:
     assert len(texts) == len(set(texts))
 
 
-def test_to_yaml_round_trips() -> None:
-    routine = load_routine_text(TWO_EXERCISES)
-    again = load_routine_text(routine.to_yaml())
-    assert again == routine
-    assert isinstance(again, Routine)
-
-
-def test_to_yaml_keeps_a_variation_override_that_equals_the_default() -> None:
-    text = TWO_EXERCISES.replace("          set_start: [Legs long.]",
-                                 "          set_start: []\n          form_every_reps: 3").replace(
-        "      set_start: Back flat.", "      set_start: Back flat.\n      form_every_reps: 2")
+@pytest.mark.parametrize("text", [
+    pytest.param(TWO_EXERCISES, id="cues-ladder-and-holds"),
+    # a variation that sets a cue back to the default must keep it, not inherit the exercise's
+    pytest.param(TWO_EXERCISES.replace(
+        "          set_start: [Legs long.]", "          set_start: []\n          form_every_reps: 3"
+    ).replace("      set_start: Back flat.", "      set_start: Back flat.\n      form_every_reps: 2"),
+        id="override-equal-to-the-default"),
+    pytest.param(GOOD.replace("4-0-2-0", "4.1234567-0-2-0"), id="precise-tempo"),
+])
+def test_to_yaml_round_trips(text: str) -> None:
     routine = load_routine_text(text)
-    assert load_routine_text(routine.to_yaml()) == routine
-
-
-def test_to_yaml_keeps_precise_tempo() -> None:
-    routine = load_routine_text(GOOD.replace("4-0-2-0", "4.1234567-0-2-0"))
     assert load_routine_text(routine.to_yaml()) == routine

@@ -66,10 +66,25 @@ def test_a_45_minute_routine_has_no_drift() -> None:
     assert (finish.event, finish.detail) == ("finish", "finished")
     assert 44 * 60 < finish.time_s < 47 * 60
     last = onsets(timeline)[-1]
-    # The last hold's side begins hold_s before the planned end of the workout.
-    planned_s = routine.planned_duration_s() - 40.0
-    assert last.time_s == pytest.approx(planned_s, abs=0.001)
+    # Count-in, then each exercise's sets and rests: the last hold begins 40 s before the end.
+    grid_s = 20 + (5 * 25 * 6 + 4 * 60) + 90 + (5 * 25 * 8.2 + 4 * 60) + 90 + (4 * 40 + 3 * 45)
+    assert last.time_s == pytest.approx(grid_s - 40.0, abs=0.001)
     assert [r.time_s for r in timeline] == sorted(r.time_s for r in timeline)
+
+
+@pytest.mark.parametrize("verbosity", ["minimal", "normal", "chatty"])
+@pytest.mark.parametrize("path", ROUTINES, ids=[p.stem for p in ROUTINES])
+def test_planned_duration_is_what_run_simulate_takes(path: Path, verbosity: str,
+                                                     tmp_path: Path) -> None:
+    out = tmp_path / "timeline.jsonl"
+    assert main(["run", str(path), "--simulate", "--verbosity", verbosity,
+                 "--timeline", str(out)]) == 0
+    finish = read_timeline(out)[-1]
+    assert (finish.event, finish.detail) == ("finish", "finished")
+    # 1 ms: both run the same engine at the default speaking rate, and the timeline rounds
+    # times to the microsecond. Verbosity only picks which cues fit inside a phase, so no
+    # block (and no workout) gets longer or shorter with it.
+    assert load_routine(path).planned_duration_s() == pytest.approx(finish.time_s, abs=0.001)
 
 
 def test_phase_onsets_of_an_odd_tempo_stay_on_the_grid() -> None:

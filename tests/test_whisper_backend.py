@@ -11,8 +11,14 @@ import pytest
 from voicecoach import corpus
 from voicecoach.commands import ALWAYS_HEARD, STATE_GRAMMAR, Command
 from voicecoach.ears.base import Recognition
-from voicecoach.ears.whisper_backend import WhisperRecognizer, command_text, load_model, prompt_for
-from voicecoach.ears.whisper_model import find_whisper_model
+from voicecoach.ears.whisper_backend import (
+    WhisperRecognizer,
+    command_text,
+    prompt_for,
+    spot,
+    without_repeats,
+)
+from voicecoach.ears.whisper_model import find_whisper_model, load_model
 from voicecoach.errors import ModelError
 from voicecoach.routine import load_routine
 from voicecoach.states import State
@@ -167,3 +173,32 @@ def test_the_prompt_lists_the_allowed_phrases_as_sentences() -> None:
 def test_a_directory_without_the_model_is_a_model_error(tmp_path: Path) -> None:
     with pytest.raises(ModelError, match=r"lacks model\.bin.*pip install"):
         find_whisper_model(tmp_path)
+
+
+@pytest.mark.parametrize(("text", "once"), [
+    ("Faster. Faster. Faster.", "Faster."),
+    ("What's next? What's next?", "What's next?"),
+    ("Go. Stop.", "Go. Stop."),
+    ("", ""),
+])
+def test_a_repeated_sentence_counts_once(text: str, once: str) -> None:
+    assert without_repeats(text) == once
+
+
+def test_a_stop_phrase_is_spotted_as_whole_words_only() -> None:
+    always = {"stop": Command.STOP, "my back hurts": Command.SAFETY}
+    assert spot("lower slowly stop", always) == ("stop", Command.STOP)
+    assert spot("oh my back hurts stop", always) == ("my back hurts", Command.SAFETY)
+    assert spot("a nonstop set", always) is None
+
+
+def test_stop_said_over_the_coachs_cue_is_spotted(ears: WhisperRecognizer) -> None:
+    ears.set_commands(STATE_GRAMMAR[State.WORKING])
+    coach = corpus.Speaker("en-us", 165, 50).say("Lower slowly, keep your lower back pressed down.")
+    user = VOICES[0].say("stop")
+    mixed = pad(coach, 0.5, 0.8)
+    at = round((0.5 + len(coach) / 16000 - 0.2) * 16000)  # the word overlaps the cue's end
+    mixed[at : at + len(user)] += user
+    results = hear(ears, mixed)
+    assert [(r.command, r.is_spotted) for r in results if r.command] == [(Command.STOP, True)], (
+        [r.text for r in results])

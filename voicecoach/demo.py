@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from voicecoach.commands import Command
+from voicecoach.ears.listener import Heard
 from voicecoach.events import CommandHeard, Snapshot
 from voicecoach.ports import View
 from voicecoach.routine import Routine
@@ -25,6 +26,9 @@ QUIET_GAP_S = 1.2
 """Speak only when the current phase has this long left, so the coach's next count does not
 start over the command (in gated mode the coach would not hear it, as with a real person)."""
 
+REPLY_GAP_S = 0.4
+"""A person answers a beat after the coach's last word, not inside the echo gate's tail."""
+
 
 @dataclass(frozen=True)
 class Step:
@@ -36,17 +40,22 @@ class Step:
     min_rep: int = 0
     wait_s: float = 0.0
     """Seconds to wait in `state` before speaking (e.g. a pause that lasts a while)."""
+    phase: str | None = None
+    """Speak only in this phase: the lowering phase is long and its cue comes at its start,
+    so its second half is the quiet moment a person would use."""
 
 
 DEMO_SCRIPT: tuple[Step, ...] = (
     Step("start", Command.START, State.READY, wait_s=1.0),
-    Step("pause", Command.PAUSE, State.WORKING, min_rep=2),
-    Step("continue", Command.RESUME, State.PAUSED, wait_s=3.0),
-    Step("make it easier", Command.EASIER, State.WORKING, min_rep=3),
-    Step("how many left", Command.HOW_MANY_LEFT, State.WORKING, min_rep=5),
-    Step("end workout", Command.STOP, State.WORKING, min_rep=6),
+    Step("pause", Command.PAUSE, State.WORKING, min_rep=2, phase="lower"),
+    Step("how many left", Command.HOW_MANY_LEFT, State.PAUSED, wait_s=2.5),
+    Step("resume", Command.RESUME, State.PAUSED, wait_s=2.0),
+    Step("easier", Command.EASIER, State.WORKING, min_rep=4, phase="lower"),
+    Step("stop", Command.STOP, State.WORKING, min_rep=6, phase="lower"),
 )
-"""The session the issue asks for: start, pause, resume, easier, how many left, stop."""
+"""Start, pause, how many left, resume, easier, stop: "how many left" is asked while paused, as
+a person catching their breath would (mid-rep, the coach's counts leave no gap long enough for
+three words, and in gated mode it would not hear them over its own voice)."""
 
 
 def demo_routine(routine: Routine, reps: int = 12) -> Routine:
@@ -76,6 +85,8 @@ class DemoLog:
     attempts: list[Attempt] = field(default_factory=list)
     heard: list[tuple[float, CommandHeard]] = field(default_factory=list)
     states: list[tuple[float, State, str]] = field(default_factory=list)
+    ignored: list[tuple[float, Heard]] = field(default_factory=list)
+    """Speech the ears decoded but did not act on, and why (shown for missed steps)."""
 
     def step_results(self) -> list[tuple[Step, int, Attempt | None]]:
         """Each step with how many times it was said and the attempt that was heard (if any)."""
@@ -84,6 +95,16 @@ class DemoLog:
             tries = [a for a in self.attempts if a.step is step]
             results.append((step, len(tries), next((a for a in tries if a.heard), None)))
         return results
+
+    def ignored_during(self, step: Step) -> list[Heard]:
+        """What the ears made of the user's tries at `step` when they did not act on it."""
+        tries = [a for a in self.attempts if a.step is step]
+        if not tries:
+            return []
+        first = tries[0].said_at_s
+        later = [a.said_at_s for a in self.attempts if a.said_at_s > tries[-1].said_at_s]
+        last = min(later, default=float("inf"))
+        return [h for at_s, h in self.ignored if first <= at_s < last]
 
     @property
     def is_all_heard(self) -> bool:
@@ -133,8 +154,11 @@ class Director:
                 pending.heard, pending.heard_at_s = event, now
         self._inner.heard(event)
 
-    def __getattr__(self, name: str) -> object:
-        return getattr(self._inner, name)  # notice(), mic_level(), close() of the live view
+    def judged(self, verdict: Heard) -> None:
+        """Keep what the ears decoded but ignored (the Listener's on_heard hook)."""
+        if verdict.rejected_because is not None and verdict.recognition.text:
+            with self._lock:
+                self.log.ignored.append((self._clock(), verdict))
 
     # the user ---------------------------------------------------------------------------------
     def start(self) -> None:
@@ -170,12 +194,14 @@ class Director:
         now = self._clock()
         if snap is None or snap.state is not step.state or snap.rep < step.min_rep:
             return False
+        if step.phase is not None and snap.phase != step.phase:
+            return False
         if now - since_s < step.wait_s:
             return False
         is_moving = snap.state is State.WORKING and snap.phase_end_s is not None
         if is_moving and snap.phase_end_s - now < QUIET_GAP_S:  # type: ignore[operator]
             return False
-        return not self._speaking.is_gated(time.monotonic(), self._tail_s)
+        return not self._speaking.is_gated(time.monotonic(), self._tail_s + REPLY_GAP_S)
 
     def _wait_heard(self, attempt: Attempt, timeout_s: float) -> bool:
         deadline = time.monotonic() + timeout_s

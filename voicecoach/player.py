@@ -1,4 +1,4 @@
-"""Playing cues: a priority mixer on a clock, and the sounddevice stream that pulls from it.
+"""Playing cues: a priority mixer on a clock, and the sound card stream that pulls from it.
 
 The mixer is pure numpy and knows nothing of devices: the speaker, the --audio-out file and the
 offline `render` all drive the same mixer, so the priority policy lives in exactly one place.
@@ -13,17 +13,17 @@ import math
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Protocol
 
 import numpy as np
 
-from voicecoach.audio import import_sounddevice
 from voicecoach.cue_cache import resample
 from voicecoach.cues import GAP_S  # the engine fits cues into phases with this same gap
 from voicecoach.earcons import earcon_samples
-from voicecoach.errors import AudioDeviceError
 from voicecoach.events import Cue, CueKind, Earcon, SpeechFinished, SpeechStarted
 from voicecoach.ports import Post
+from voicecoach.printed_voice import PrintedVoice
+from voicecoach.speaker import RETRY_S, STALL_S, Fill, Output, SoundDeviceOutput, Speaker
 from voicecoach.speaking import SpeakingSignal
 
 FORM_MAX_DELAY_S = 0.3
@@ -31,9 +31,6 @@ FORM_MAX_DELAY_S = 0.3
 
 BLOCK_FRAMES = 128
 """Frames per callback at 22050 Hz (5.8 ms): small blocks keep the first sample under 30 ms."""
-
-READY_TIMEOUT_S = 4.0
-"""PulseAudio streams stall for ~2 s before they start flowing; wait for that before any cue."""
 
 
 class CueAudio(Protocol):
@@ -51,18 +48,24 @@ class _Item:
 
     kind: CueKind
     seq: int
+    sound: Cue | Earcon = field(compare=False)
     text: str = field(compare=False)
     samples: np.ndarray = field(compare=False, repr=False)
     at_s: float = field(compare=False)
-    is_earcon: bool = field(compare=False, default=False)
     pos: int = field(compare=False, default=0)
+
+    @property
+    def is_earcon(self) -> bool:
+        """Tones are short: they interrupt nothing and the runner is not told about them."""
+        return isinstance(self.sound, Earcon)
 
 
 def interrupts(new: _Item, playing: _Item) -> bool:
     """The priority policy: may `new` cut `playing` off?
 
-    Safety cuts everything; acknowledgements cut everything but safety; a count cuts a form
-    cue (form is dropped rather than late). Earcons are short: they cut nothing (they go first
+    Safety cuts everything; acknowledgements cut counts, info and form, but not each other (an
+    answer may take two sentences: "Three more reps. This is the last set."); a count cuts a
+    form cue (form is dropped rather than late). Earcons are short: they cut nothing (they go first
     in the queue instead) and only safety cuts them.
     """
     if new.kind == CueKind.SAFETY:
@@ -70,7 +73,7 @@ def interrupts(new: _Item, playing: _Item) -> bool:
     if playing.is_earcon or new.is_earcon:
         return False
     if new.kind == CueKind.ACK:
-        return playing.kind >= CueKind.ACK
+        return playing.kind > CueKind.ACK
     return new.kind == CueKind.COUNT and playing.kind == CueKind.FORM
 
 
@@ -109,17 +112,17 @@ class CueMixer:
     def offer(self, cue: Cue, at_s: float) -> None:
         """Queue `cue` as asked for at clock time `at_s` (renders it now if it was never cached)."""
         samples = resample(self._cues.audio(cue.text), self._cues.rate_hz, self.rate_hz)
-        self._add(cue.kind, cue.text, samples, at_s, is_earcon=False)
+        self._add(cue, cue.kind, cue.text, samples, at_s)
 
     def offer_earcon(self, earcon: Earcon, at_s: float) -> None:
         """Queue a tone ahead of everything but safety (it interrupts nothing)."""
         samples = earcon_samples(earcon, self.rate_hz)
-        self._add(CueKind.ACK, f"<{earcon.value}>", samples, at_s, is_earcon=True)
+        self._add(earcon, CueKind.ACK, f"<{earcon.value}>", samples, at_s)
 
-    def _add(self, kind: CueKind, text: str, samples: np.ndarray, at_s: float,
-             is_earcon: bool) -> None:
+    def _add(self, sound: Cue | Earcon, kind: CueKind, text: str, samples: np.ndarray,
+             at_s: float) -> None:
         with self._lock:
-            item = _Item(kind, next(self._seq), text, samples, at_s, is_earcon)
+            item = _Item(kind, next(self._seq), sound, text, samples, at_s)
             bisect.insort(self._incoming, (at_s, item.seq, item))
 
     @property
@@ -188,14 +191,26 @@ class CueMixer:
             return item
         return None
 
-    def stop(self, at_s: float) -> None:
-        """Cut whatever plays and forget everything waiting (closing the voice)."""
+    def stop(self, at_s: float) -> list[Cue | Earcon]:
+        """Cut whatever plays and empty the queue; returns what was never heard to the end.
+
+        That is the cut sound, then the waiting ones by urgency, then later arrivals, minus
+        form cues already too late: where the voice goes on elsewhere (printed), it says those.
+        """
         with self._lock:
             current, self._current = self._current, None
+            queued = [*sorted(self._waiting), *(item for _, _, item in self._incoming)]
             self._waiting.clear()
             self._incoming.clear()
+            unheard = [] if current is None else [current]
+            for item in queued:
+                if item.kind == CueKind.FORM and at_s - item.at_s > self._form_max_delay_s:
+                    self.dropped.append(item.text)
+                else:
+                    unheard.append(item)
         if current is not None:
             self._publish([(False, current, at_s)])
+        return [item.sound for item in unheard]
 
     def _publish(self, notices: list[tuple[bool, _Item, float]]) -> None:
         """Tell the speaking signal (exact times) and the runner; earcons only gate the ears."""
@@ -212,64 +227,88 @@ class CueMixer:
 
 
 class SoundDevicePlayer:
-    """ports.Voice on a sound card: one OutputStream kept open, its callback pulls from a CueMixer.
+    """ports.Voice on a sound card: one output stream kept open, its callback pulls from a CueMixer.
 
     Keeping the stream running (silence between cues) is what makes the first sample of a cue
     come out within a few blocks, and interrupting is just the next block starting another cue.
+    If the device is lost mid-workout, the player says so once and prints the cues until the
+    device is back; pacing never waits for it.
     """
 
     def __init__(
         self, cues: CueAudio, device: int | str | None = None, volume: float = 1.0,
         post: Post | None = None, speaking: SpeakingSignal | None = None,
-        block_frames: int = BLOCK_FRAMES,
+        block_frames: int = BLOCK_FRAMES, *, output: Output | None = None,
+        fallback: PrintedVoice | None = None, stall_s: float = STALL_S, retry_s: float = RETRY_S,
     ) -> None:
-        sd = import_sounddevice()
-        self._ready = threading.Event()
-        self._last_callback_s = 0.0
-        self._steady = 0
-        try:
-            self._stream = self._open(sd, device, cues.rate_hz, block_frames)
-            self.mixer = CueMixer(cues, volume, post, speaking, rate_hz=int(self._stream.samplerate))
-            self._block_s = block_frames / self.mixer.rate_hz
-            self._stream.start()
-            self.device_name = str(sd.query_devices(self._stream.device)["name"])
-        except (sd.PortAudioError, ValueError) as exc:
-            raise AudioDeviceError(f"cannot play on output device {device!r}: {exc}") from exc
-        self._ready.wait(READY_TIMEOUT_S)
+        self._cues = cues
+        self._volume = volume
+        self._post = post
+        self._speaking = speaking
+        self._output = output if output is not None else SoundDeviceOutput(device, block_frames)
+        self._fallback = fallback if fallback is not None else PrintedVoice(post=post)
+        """Where cues go while the device is lost."""
+        self._lock = threading.Lock()
+        self._is_lost = False
+        self.mixer: CueMixer
+        """The current stream's mixer (each opened stream gets its own, at the rate it took)."""
+        self._speaker = Speaker(self._output, cues.rate_hz, block_frames, self._mix_for,
+                                self._lost, self._back, stall_s=stall_s, retry_s=retry_s)
+        self._speaker.start()
 
-    def _open(self, sd: Any, device: int | str | None, rate_hz: int, block_frames: int) -> Any:
-        """An output stream at the cues' rate, or at the device's own rate if it refuses that."""
-        def open_at(samplerate: float) -> Any:
-            return sd.OutputStream(
-                device=device, samplerate=samplerate, channels=1, dtype="float32",
-                latency="low", blocksize=block_frames, callback=self._callback,
-            )
+    @property
+    def device_name(self) -> str:
+        """The output device as PortAudio names it."""
+        return self._output.name
 
-        try:
-            return open_at(rate_hz)
-        except sd.PortAudioError:
-            return open_at(sd.query_devices(device, "output")["default_samplerate"])
+    @property
+    def is_lost(self) -> bool:
+        """True while the device is gone and cues are printed instead."""
+        with self._lock:
+            return self._is_lost
 
-    def _callback(self, outdata: np.ndarray, frames: int, time_info: Any, status: Any) -> None:
-        now = time.monotonic()
-        # the stream is steady once callbacks come about one block apart (after PulseAudio's
-        # start-up stall); cues said before then would come out late
-        self._steady = self._steady + 1 if now - self._last_callback_s < 3 * self._block_s else 0
-        self._last_callback_s = now
-        if self._steady >= 5:
-            self._ready.set()
-        lead_s = time_info.outputBufferDacTime - time_info.currentTime
-        if not 0.0 <= lead_s < 1.0:  # some host APIs report no DAC time
-            lead_s = self._stream.latency
-        self.mixer.fill(outdata[:, 0], now + lead_s)
+    def _mix_for(self, rate_hz: int) -> Fill:
+        mixer = CueMixer(self._cues, self._volume, self._post, self._speaking, rate_hz=rate_hz)
+        with self._lock:
+            self.mixer = mixer
+        return mixer.fill
+
+    def _lost(self, reason: str) -> None:
+        """The device went (speaker thread): say so once; print what was never heard, and the rest."""
+        with self._lock:
+            self._is_lost = True
+            unheard = self.mixer.stop(time.monotonic())
+            self._fallback.notice(f"lost the speaker ({reason}): printing the cues until it is back")
+            for sound in unheard:
+                self._print(sound)
+
+    def _back(self) -> None:
+        """The device plays again (speaker thread): a fresh mixer is already pulling from it."""
+        with self._lock:
+            self._is_lost = False
+            self._fallback.notice(f"the speaker ({self.device_name}) is back: speaking again")
+
+    def _print(self, sound: Cue | Earcon) -> None:
+        if isinstance(sound, Earcon):
+            self._fallback.earcon(sound)
+        else:
+            self._fallback.say(sound)
 
     def say(self, cue: Cue) -> None:
-        """Queue a cue under the priority policy; returns at once."""
-        self.mixer.offer(cue, time.monotonic())
+        """Queue a cue under the priority policy (print it while the device is lost); returns at once."""
+        with self._lock:
+            if self._is_lost:
+                self._print(cue)
+            else:
+                self.mixer.offer(cue, time.monotonic())
 
     def earcon(self, earcon: Earcon) -> None:
-        """Queue a short tone; returns at once."""
-        self.mixer.offer_earcon(earcon, time.monotonic())
+        """Queue a short tone (print its name while the device is lost); returns at once."""
+        with self._lock:
+            if self._is_lost:
+                self._print(earcon)
+            else:
+                self.mixer.offer_earcon(earcon, time.monotonic())
 
     def wait_idle(self, timeout_s: float) -> bool:
         """Block until everything queued has been played (and has left the device's buffer)."""
@@ -278,11 +317,11 @@ class SoundDevicePlayer:
             if time.monotonic() > deadline:
                 return False
             time.sleep(0.01)
-        time.sleep(self._stream.latency)
+        time.sleep(self._speaker.latency_s)
         return True
 
     def close(self) -> None:
         """Stop playing at once and release the device."""
-        self._stream.abort()
-        self._stream.close()
+        self._speaker.close()
         self.mixer.stop(time.monotonic())
+        self._fallback.close()

@@ -1,4 +1,4 @@
-"""A Voice for machines with no speaker: prints each cue with its session time."""
+"""A Voice for machines with no speaker (or one lost mid-workout): prints each cue with its time."""
 
 from __future__ import annotations
 
@@ -20,7 +20,8 @@ class PrintedVoice:
     def __init__(self, post: Post | None = None, stream: IO[str] | None = None,
                  clock: Callable[[], float] = time.monotonic) -> None:
         self._post = post
-        self._stream = stream if stream is not None else sys.stdout
+        self._stream = stream
+        """None: sys.stdout as it is when printing (the live panel redirects it after we start)."""
         self._clock = clock
         self._origin_s = clock()
 
@@ -35,9 +36,13 @@ class PrintedVoice:
         """Print the tone's name."""
         self._line(f"  ({earcon.value.replace('_', ' ')})")
 
+    def notice(self, text: str) -> None:
+        """Print a line about the voice itself (the speaker was lost, or is back), not a cue."""
+        self._line(text)
+
     def close(self) -> None:
         """Flush what was printed."""
-        self._stream.flush()
+        (self._stream or sys.stdout).flush()
 
     def _line(self, text: str) -> None:
         print(f"[{self._clock() - self._origin_s:7.1f} s] {text}", file=self._stream, flush=True)

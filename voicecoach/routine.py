@@ -261,15 +261,12 @@ class Routine(_Frozen):
     exercises: tuple[Exercise, ...] = Field(min_length=1)
 
     def planned_duration_s(self) -> float:
-        """Length with no commands: count-in, every set at its starting variation, and rests."""
-        total = self.count_in_s
-        for index, exercise in enumerate(self.exercises):
-            variation = exercise.variations[exercise.start_index]
-            total += exercise.sets * variation.work_s
-            total += (exercise.sets - 1) * exercise.rest_between_sets_s
-            if index < len(self.exercises) - 1:
-                total += self.rest_between_exercises_s
-        return total
+        """Length with no commands, as `voicecoach run --simulate` times it: the engine
+        lengthens a count-in or rest whose words need more time, and has the last word."""
+        # Imported here: the simulation runs the session, which is built on this model.
+        from voicecoach.simulation import planned_duration_s
+
+        return planned_duration_s(self)
 
     def all_cue_texts(self) -> list[str]:
         """Every text from this routine the coach may say (for pre-rendering and echo checks)."""

@@ -226,6 +226,14 @@ def simulate(
     return sorted(timeline.records, key=lambda record: record.time_s)
 
 
+def planned_duration_s(routine: Routine) -> float:
+    """How long the routine takes if no command is given: the end of a simulation at the
+    default speaking rate, so every pacing rule counts (count-ins and rests lengthened to fit
+    their words, the last words after the last set) and none is copied here."""
+    # No phrases: a routine whose cue contains a command phrase still has a length to list.
+    return simulate(routine, SimulationParams({}))[-1].time_s
+
+
 def write_timeline(records: Sequence[TimelineRecord], path: Path) -> None:
     """Write JSONL, one record per line, in time order."""
     lines = [r.to_json() for r in records]

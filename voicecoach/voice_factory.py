@@ -23,7 +23,8 @@ def open_voice(
     """The best Voice available and one line saying what was chosen and why.
 
     A wrong `audio.output_device` is the user's mistake and raises; a machine with no output
-    device at all (or no PortAudio) falls back to printing the cues.
+    device at all (or no PortAudio) falls back to printing the cues. A speaker lost mid-workout
+    is the player's business: it prints the cues until the device is back.
     """
     if cache is None:
         cache = open_cache(settings.voice)[0]

@@ -32,6 +32,18 @@ Start with `voicecoach demo` (no microphone or speakers needed), `voicecoach lis
 """
 
 
+def add_routine_argument(parser: argparse.ArgumentParser) -> None:
+    """ROUTINE, worded alike by every command that finds one with `find_routine`."""
+    parser.add_argument("routine", help="routine name (as in `voicecoach list`) or file path")
+
+
+def add_model_option(parser: argparse.ArgumentParser) -> None:
+    """--model: every command that listens looks a Vosk model up the same way."""
+    parser.add_argument("--model", metavar="PATH",
+                        help="Vosk model directory (default: settings, VOSK_MODEL_PATH, models/, "
+                        "then your data folder)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The full parser, with every command group that is installed."""
     parser = argparse.ArgumentParser(

@@ -13,6 +13,7 @@ from rich.console import Console
 from rich.table import Table
 
 from voicecoach.audio import default_device
+from voicecoach.cli import add_model_option
 from voicecoach.commands import Command
 from voicecoach.errors import AudioDeviceError
 from voicecoach.events import CommandHeard, Event
@@ -37,10 +38,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    help=f"write the coach's voice here even if there is a speaker "
                    f"(default without a speaker: {DEFAULT_WAV})")
     p.add_argument("--quiet", action="store_true", help="no live view")
-    p.add_argument("--model", metavar="PATH", help="a Vosk model directory to listen with")
+    add_model_option(p)
     p.add_argument("--backend", choices=[b.value for b in Backend],
-                   help="recognizer (default: Whisper when installed, it hears best offline; "
-                   "else recognition.backend from settings)")
+                   help="recognizer (default: recognition.backend from settings; \"auto\" is "
+                   "Vosk when a model is found, else Whisper, else pocketsphinx)")
     p.add_argument("--history", type=Path, metavar="FILE",
                    help="save the demo session here (default: a temporary file)")
     p.set_defaults(func=cmd_demo)
@@ -64,17 +65,6 @@ def _audio_out(args: argparse.Namespace, settings: Settings) -> Path | None:
         reason = str(exc)
     _say(f"{reason}: the coach's voice goes to {DEFAULT_WAV}")
     return DEFAULT_WAV
-
-
-def _demo_backend(args: argparse.Namespace) -> Backend | None:
-    """The demo must work unattended, so it picks the most accurate offline recognizer."""
-    from voicecoach.ears.whisper_model import is_whisper_installed
-
-    if args.backend:
-        return Backend(args.backend)
-    if args.model is None and is_whisper_installed():
-        return Backend.WHISPER
-    return None
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -106,7 +96,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
         audio_out = _audio_out(args, settings)
         voice, note = open_voice(settings, inbox.put, audio_out, speaking=speaking, cache=cache)
         _say(note)
-        recognizer, note = choose_recognizer(settings, _demo_backend(args), model=args.model,
+        recognizer, note = choose_recognizer(settings, Backend(args.backend) if args.backend else None,
+                                             model=args.model,
                                              may_download=False, cue_texts=all_texts(routine))
         _say(note)
         pacer = SchedulerPacer()
@@ -120,10 +111,11 @@ def cmd_demo(args: argparse.Namespace) -> int:
             mic[0].start()
             return mic[0]
 
-        ears = Listener(recognizer, gate_for(settings, speaking), open_virtual_mic)
         director = Director(lambda text: mic[0].speak(text), pacer.now_s, speaking, view,
                             settings.recognition.gate_tail_s,
                             give_up=lambda: inbox.put(CommandHeard(Command.STOP, "demo gave up")))
+        ears = Listener(recognizer, gate_for(settings, speaking), open_virtual_mic,
+                        on_heard=director.judged)
         session = Session(routine, settings.commands, settings.coaching.verbosity, cache)
         runner = Runner(session, voice, pacer, ears=ears, recorder=recorder, view=director,
                         inbox=inbox)
@@ -148,6 +140,9 @@ def _print_summary(director: object, reason: str, audio_out: Path | None, histor
     for step, tries, hit in director.log.step_results():
         if hit is None or hit.heard is None:
             table.add_row(f'"{step.phrase}"', str(tries), "[red]not understood[/red]", "", "")
+            for verdict in director.log.ignored_during(step):
+                table.add_row("", "", f'"{verdict.recognition.text}": {verdict.rejected_because}',
+                              f"{verdict.recognition.confidence:.2f}", "")
             continue
         assert hit.heard_at_s is not None
         table.add_row(f'"{step.phrase}"', str(tries), hit.heard.command.value,

@@ -10,6 +10,7 @@ from rich.console import Console
 from rich.table import Table
 
 from voicecoach import paths
+from voicecoach.cli import add_routine_argument
 from voicecoach.errors import Problem, RoutineError
 from voicecoach.routine import Routine, find_routine, load_routine, routine_files
 from voicecoach.settings import load_settings
@@ -25,7 +26,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser("show", help="show a routine's plan: exercises, ladder, tempo, time",
                               description="Show the plan of a routine: every exercise with its "
                               "difficulty ladder (easiest first), tempo, reps and total time.")
-    p.add_argument("routine", help="routine name (as in `voicecoach list`) or file path")
+    add_routine_argument(p)
     p.set_defaults(func=cmd_show)
 
     p = subparsers.add_parser("check", help="validate routine files (exit code 2 on problems)",

@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 from voicecoach.audio import default_device, list_devices, resolve_device
+from voicecoach.cli import add_model_option
 from voicecoach.commands import STATE_GRAMMAR, Command
 from voicecoach.ears.base import SAMPLE_RATE_HZ
 from voicecoach.ears.capture import BLOCK_FRAMES, Capture
@@ -42,7 +43,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    help="listen only for the commands of this workout state")
     p.add_argument("--backend", choices=[b.value for b in Backend],
                    help="recognizer (default: recognition.backend from settings)")
-    p.add_argument("--model", metavar="PATH", help="Vosk model directory")
+    add_model_option(p)
     p.add_argument("--device", metavar="DEVICE",
                    help="input device name or index (default: audio.input_device)")
     p.add_argument("--seconds", type=float, metavar="S",

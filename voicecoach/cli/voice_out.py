@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from voicecoach.cli import add_routine_argument
 from voicecoach.cue_cache import open_cache, progress_bar
 from voicecoach.events import Cue, CueKind, Earcon
 from voicecoach.settings import load_settings
@@ -44,7 +45,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description="Render everything the coach would say during ROUTINE, if you gave no "
         "commands, into one WAV file at the right times (silence between cues).",
     )
-    p.add_argument("routine", help="routine name (as in `voicecoach list`) or file path")
+    add_routine_argument(p)
     p.add_argument("-o", "--output", type=Path, required=True, metavar="FILE.wav",
                    help="the WAV file to write")
     p.set_defaults(func=cmd_render)

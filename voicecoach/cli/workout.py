@@ -10,6 +10,7 @@ from contextlib import ExitStack
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from voicecoach.cli import add_model_option, add_routine_argument
 from voicecoach.errors import AudioDeviceError, UsageError
 from voicecoach.events import Cue, CueKind, Event
 from voicecoach.history import HistoryRecorder
@@ -36,7 +37,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--timeline FILE.jsonl logs every event, cue and recognition, line by line as it "
         "happens (or all at once with --simulate).",
     )
-    p.add_argument("routine", help="routine name (as in `voicecoach list`) or file path")
+    add_routine_argument(p)
     p.add_argument("--simulate", action="store_true",
                    help="run on a fake clock as fast as possible and print what would be said")
     p.add_argument("--commands", type=Path, metavar="FILE",
@@ -58,9 +59,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--audio-out", type=Path, metavar="FILE.wav",
                    help="write everything the coach says to FILE.wav, at the right times, "
                    "instead of the speaker")
-    p.add_argument("--model", metavar="PATH",
-                   help="Vosk model directory (default: settings, VOSK_MODEL_PATH, models/, "
-                   "then your data folder)")
+    add_model_option(p)
     p.add_argument("--offline", action="store_true",
                    help="never download a speech model; use the offline English recognizer "
                    "when no Vosk model is found")

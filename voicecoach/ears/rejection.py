@@ -7,7 +7,8 @@ When the command path scores nearly as well as the best phone sequence and the p
 heard resemble the phrase's, the words fit; otherwise the speech was something else. Those
 comparisons, the length of the speech and how it matches the phrase's expected length go into a
 small logistic model fitted on synthetic speakers held apart from the benchmark's
-(`python benchmarks/voice_control.py --tune`). Its output is the result's confidence, which
+(`python benchmarks/voice_control.py --tune pocketsphinx`; the Whisper backend calibrates its
+confidence with the same model on its own evidence). Its output is the result's confidence, which
 `recognition.min_confidence` (0.6) thresholds.
 """
 
@@ -26,8 +27,16 @@ FRAMES_PER_PHONE = 8.0
 """A typical phone lasts ~80 ms in conversational speech: the yardstick for expected length."""
 
 
+class Features:
+    """Base of a frozen dataclass of numbers that the logistic model scores, field by field."""
+
+    def vector(self) -> np.ndarray:
+        """The model's inputs, in field order."""
+        return np.array(astuple(self), dtype=np.float64)  # type: ignore[call-overload]
+
+
 @dataclass(frozen=True)
-class Evidence:
+class Evidence(Features):
     """Numbers describing one decoded utterance, the inputs of the rejection model.
 
     Log scores come from pocketsphinx (scaled down by its fixed-point shift), x1000 per frame.
@@ -54,19 +63,6 @@ class Evidence:
     speech_fraction: float
     """Share of the utterance the command words take (the rest is silence or fillers)."""
 
-    def vector(self) -> np.ndarray:
-        """The evidence as model inputs."""
-        return np.array(astuple(self), dtype=np.float64)
-
-
-def phone_distance(heard: Sequence[str], expected: Sequence[str]) -> int:
-    """Levenshtein distance between two phone sequences."""
-    row = list(range(len(expected) + 1))
-    for i, phone in enumerate(heard, start=1):
-        diagonal, row[0] = row[0], i
-        for j, want in enumerate(expected, start=1):
-            diagonal, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, diagonal + (phone != want))
-    return row[-1]
 
 
 @dataclass(frozen=True)
@@ -78,24 +74,30 @@ class RejectionModel:
     mean: tuple[float, ...]
     scale: tuple[float, ...]
 
-    def confidence(self, evidence: Evidence) -> float:
+    def confidence(self, evidence: Features) -> float:
         """Probability in 0..1 that the grammar's answer is right."""
         z = (evidence.vector() - np.array(self.mean)) / np.array(self.scale)
         logit = float(np.dot(z, np.array(self.weights)) + self.bias)
         return 1.0 / (1.0 + math.exp(-max(-60.0, min(60.0, logit))))
 
 
-def fit(evidence: Sequence[Evidence], is_right: Sequence[bool], l2: float = 1e-2,
-        steps: int = 3000) -> RejectionModel:
-    """Fit the logistic model by gradient descent (numpy only; a few thousand samples)."""
+def fit(evidence: Sequence[Features], is_right: Sequence[bool], l2: float = 1e-2,
+        steps: int = 3000, balanced: bool = True) -> RejectionModel:
+    """Fit the logistic model by gradient descent (numpy only; a few thousand samples).
+
+    `balanced` weighs right and wrong samples equally (a stricter model when most samples are
+    right); without it the output is the plain probability of being right.
+    """
     x = np.array([e.vector() for e in evidence])
     y = np.array(is_right, dtype=np.float64)
     mean, std = x.mean(axis=0), x.std(axis=0)
     scale = np.where(std > 1e-6, std, 1.0)  # a constant input carries no information
     z = (x - mean) / scale
     w, b = np.zeros(z.shape[1]), 0.0
-    # Classes are unbalanced (most tuning clips are commands): weight both halves equally.
-    sample_w = np.where(y > 0, 0.5 / max(y.sum(), 1), 0.5 / max((1 - y).sum(), 1))
+    if balanced:  # most tuning clips are commands: weight both halves equally
+        sample_w = np.where(y > 0, 0.5 / max(y.sum(), 1), 0.5 / max((1 - y).sum(), 1))
+    else:
+        sample_w = np.full(len(y), 1.0 / max(len(y), 1))
     for _ in range(steps):
         p = 1.0 / (1.0 + np.exp(-(z @ w + b)))
         grad = (p - y) * sample_w

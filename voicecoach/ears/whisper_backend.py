@@ -135,14 +135,20 @@ class WhisperRecognizer(EndpointedRecognizer):
         window_s: float = WINDOW_S,
         end_silence_s: float = 0.3,
         min_confidence: float = MIN_CONFIDENCE,
+        restricted: bool = True,
     ) -> None:
-        """`model` is an already loaded WhisperModel (tests and benchmarks share one)."""
+        """`model` is an already loaded WhisperModel (tests and benchmarks share one).
+
+        `restricted=False` is the benchmark's baseline: no prompt, every command allowed in every
+        state, only exact phrases (no sound-alike matching, no spotting).
+        """
         super().__init__(end_silence_s, MAX_SPOTTING_S, PAD_S)
         model = model if model is not None else load_model(model_dir, compute_type, cpu_threads)
         self._transcriber = Transcriber(model, window_s, beam_size)
         self._index = {normalize(p): c for c, items in phrases.items() for p in items}
         self._matcher = PhraseMatcher(self._index)
         self._min_confidence = min_confidence
+        self._restricted = restricted
         self._commands: frozenset[Command] = frozenset()
         self._allowed: dict[str, Command] = {}
         self._prompt = ""
@@ -157,9 +163,9 @@ class WhisperRecognizer(EndpointedRecognizer):
 
     def set_commands(self, commands: Collection[Command]) -> None:
         """Only these commands may be returned; the prompt lists only their phrases."""
-        self._commands = frozenset(commands)
+        self._commands = frozenset(commands if self._restricted else self._index.values())
         self._allowed = {p: c for p, c in self._index.items() if c in self._commands}
-        self._prompt = prompt_for(self._allowed)
+        self._prompt = prompt_for(self._allowed) if self._restricted else ""
 
     def recognize(self, utterance: Utterance) -> Recognition | None:
         """Transcribe one utterance and match it; speech that is no command keeps its text."""
@@ -195,9 +201,13 @@ class WhisperRecognizer(EndpointedRecognizer):
         if not is_long:
             if key in self._allowed:
                 return key, 0.0, False
+            if not self._restricted:
+                return None, 0.0, False
             near = self._matcher.nearest(key, among=self._allowed)
             if near is not None and near.distance <= MAX_SOUND_DISTANCE:
                 return near.phrase, near.distance, False
+        if not self._restricted:
+            return None, 0.0, False
         always = {p: c for p, c in self._allowed.items() if c in ALWAYS_HEARD}
         spotted = spot(key, always)
         return (spotted[0], 0.0, True) if spotted else (None, 0.0, False)

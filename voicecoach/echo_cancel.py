@@ -1,0 +1,286 @@
+"""Acoustic echo cancellation: subtract what the coach played from what the microphone heard.
+
+The recognizer hears the coach's own voice; "stop" said over a cue arrives mixed with a louder
+cue. We know what was played and (roughly) when, so an adaptive linear filter predicts the echo
+and removes it. Three steps, all pure numpy:
+
+1. `PlayedAudio` keeps the played sound as 16 kHz samples on the monotonic clock.
+2. A bulk delay (output latency + room/loopback + input latency, unknown but steady) is found by
+   cross-correlating the microphone with the reference, and re-checked every second.
+3. A partitioned-block frequency-domain NLMS filter (overlap-save, constrained gradient) models
+   the rest: fractional delay, gain, the room's first ~110 ms. Two copies guard against the
+   user's voice (double talk): a background filter always adapts, the foreground filter that
+   makes the output only takes its coefficients when they cancel better.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+
+import numpy as np
+
+RATE_HZ = 16_000
+"""The recognizers' rate: the reference is kept, and the microphone arrives, at 16 kHz."""
+
+BLOCK = 320
+"""Filter block (20 ms): overlap-save FFTs are 2 * BLOCK long."""
+
+PARTITIONS = 6
+"""Filter length in blocks: 120 ms covers the delay estimate's error and early room echoes."""
+
+PRE_DELAY = 160
+"""Samples of filter before the estimated direct path (10 ms), for estimation error."""
+
+MIN_DELAY_S = -0.1
+"""Echo may seem to come before the sound was played: both timestamps are estimates."""
+
+ESTIMATE_S = 1.5
+"""Microphone history cross-correlated with the reference to find the bulk delay."""
+
+ESTIMATE_EVERY = 10
+"""Re-estimate the bulk delay every this many microphone blocks (~1 s) while sound is played."""
+
+MIN_CORRELATION = 0.3
+"""Normalized correlation at the found delay below which the estimate is not trusted."""
+
+STEP = 0.5
+"""NLMS step size of the background filter (normalized by the reference power per bin)."""
+
+SILENT_POWER = 1e-7
+"""Mean square of a reference block below which it is silence (-70 dBFS): no adaptation."""
+
+JUMP_S = 0.04
+"""A block timestamp this far from where the stream should be means a gap: re-anchor."""
+
+
+class _Resampler:
+    """Streaming polyphase windowed-sinc resampler from `rate_hz` to 16 kHz (state across blocks)."""
+
+    def __init__(self, rate_hz: int) -> None:
+        """Design the filter for this rate pair; the stream starts at input sample 0."""
+        g = math.gcd(rate_hz, RATE_HZ)
+        self._up, self._down = RATE_HZ // g, rate_hz // g
+        self._taps = 16 * math.ceil(self._down / self._up)
+        length = self._up * self._taps
+        cutoff = 0.45 / max(self._up, self._down)  # cycles per upsampled sample: ~7.2 kHz out
+        n = np.arange(length) - (length - 1) / 2
+        prototype = 2 * cutoff * np.sinc(2 * cutoff * n) * np.kaiser(length, 8.0) * self._up
+        self._table = prototype.reshape(self._taps, self._up).T.astype(np.float32)
+        self.delay = round((length - 1) / 2 / self._down)
+        """Group delay in output samples: output k shows the input as it was `delay` samples earlier."""
+        self._history = np.zeros(self._taps - 1, dtype=np.float32)
+        self._n_in = 0
+        self._n_out = 0
+
+    def push(self, samples: np.ndarray) -> tuple[int, np.ndarray]:
+        """Feed input; returns (index of the first output sample, the new output samples)."""
+        n_old = self._n_in
+        joined = np.concatenate([self._history, samples.astype(np.float32)])
+        self._n_in += len(samples)
+        first = self._n_out
+        self._n_out = (self._n_in * self._up + self._down - 1) // self._down
+        k = np.arange(first, self._n_out, dtype=np.int64)
+        position = k * self._down
+        newest = position // self._up - n_old + self._taps - 1
+        rows = joined[newest[:, None] - np.arange(self._taps)[None, :]]
+        out = np.einsum("kt,kt->k", rows, self._table[position % self._up])
+        self._history = joined[len(joined) - (self._taps - 1):]
+        return first, out
+
+
+class PlayedAudio:
+    """Thread-safe ring buffer of what the speaker played, as 16 kHz float32 mono on the monotonic clock."""
+
+    def __init__(self, keep_s: float = 8.0) -> None:
+        """Remember the last `keep_s` seconds of played sound."""
+        self._ring = np.zeros(round(keep_s * RATE_HZ), dtype=np.float32)
+        self._end: int | None = None  # sample index (monotonic time * 16 kHz) after the newest
+        self._lock = threading.Lock()
+        self._resampler: _Resampler | None = None
+        self._rate_hz = 0
+        self._origin = 0  # sample index of the resampler's output 0
+        self._next_in_s = 0.0  # when the next input block should start, if the stream goes on
+
+    def add(self, samples: np.ndarray, first_sample_at_s: float, rate_hz: int) -> None:
+        """Record one played block (float32 at the device's `rate_hz`) and when it reached the speaker.
+
+        Blocks that follow on within JUMP_S are joined sample-exactly (callback timestamps jitter
+        by milliseconds, which would smear the echo filter); a later start begins a new stream.
+        """
+        with self._lock:
+            is_new = (self._resampler is None or rate_hz != self._rate_hz
+                      or abs(first_sample_at_s - self._next_in_s) > JUMP_S)
+            if is_new:
+                self._resampler, self._rate_hz = _Resampler(rate_hz), rate_hz
+                self._origin = round(first_sample_at_s * RATE_HZ) - self._resampler.delay
+                self._next_in_s = first_sample_at_s
+            assert self._resampler is not None
+            first, out = self._resampler.push(np.asarray(samples, dtype=np.float32).ravel())
+            self._next_in_s += len(samples) / rate_hz
+            self._write(self._origin + first, out)
+
+    def window(self, start_s: float, n: int) -> np.ndarray:
+        """n samples at 16 kHz starting at monotonic time start_s; zeros where nothing was played."""
+        return self.samples(round(start_s * RATE_HZ), n)
+
+    def samples(self, start: int, n: int) -> np.ndarray:
+        """n samples from sample index `start` (monotonic time * 16 kHz); zeros where unknown."""
+        out = np.zeros(n, dtype=np.float32)
+        with self._lock:
+            if self._end is None:
+                return out
+            lo, hi = max(start, self._end - len(self._ring)), min(start + n, self._end)
+            if lo < hi:
+                out[lo - start : hi - start] = self._ring[np.arange(lo, hi) % len(self._ring)]
+        return out
+
+    def _write(self, start: int, data: np.ndarray) -> None:
+        """Store samples from index `start`, zeroing any gap since the newest sample."""
+        size = len(self._ring)
+        if self._end is not None and start > self._end:
+            gap = np.arange(max(self._end, start - size), start)
+            self._ring[gap % size] = 0.0
+        if len(data) > size:
+            start, data = start + len(data) - size, data[-size:]
+        self._ring[np.arange(start, start + len(data)) % size] = data
+        self._end = start + len(data) if self._end is None else max(self._end, start + len(data))
+
+
+def estimate_delay(mic: np.ndarray, reference: np.ndarray) -> tuple[int, float]:
+    """Lag k where mic[j] best matches reference[j + k], and the normalized correlation there.
+
+    `reference` is longer than `mic` by the lags to search. Phase-transform weighting (GCC-PHAT)
+    gives one sharp peak at the direct path where plain correlation of voiced speech has many.
+    """
+    lags = len(reference) - len(mic) + 1
+    size = 1 << (len(reference) - 1).bit_length()
+    cross = np.conj(np.fft.rfft(mic, size)) * np.fft.rfft(reference, size)
+    weighted = np.fft.irfft(cross / (np.abs(cross) + 1e-12), size)[:lags]
+    lag = int(np.argmax(weighted))
+    aligned = reference[lag : lag + len(mic)]
+    norm = float(np.sqrt(np.dot(mic, mic) * np.dot(aligned, aligned)))
+    return lag, float(np.dot(mic, aligned)) / norm if norm > 0 else 0.0
+
+
+class EchoCanceller:
+    """Removes the speaker's echo from microphone blocks."""
+
+    def __init__(self, played: PlayedAudio, max_delay_s: float = 0.4) -> None:
+        """`max_delay_s`: the longest speaker-to-microphone delay to look for (timestamps included)."""
+        self._played = played
+        self._max_delay = round(max_delay_s * RATE_HZ)
+        self._min_delay = round(MIN_DELAY_S * RATE_HZ)
+        self._history = np.zeros(round(ESTIMATE_S * RATE_HZ), dtype=np.float32)
+        self._n_heard = 0  # microphone samples since the stream (re)started
+        self._end: int | None = None  # sample index after the newest microphone sample
+        self._blocks_to_estimate = 0
+        self.delay: int | None = None
+        """Bulk delay in samples between played and heard (None until found)."""
+        self._candidate: int | None = None
+        bins = BLOCK + 1
+        self._background = np.zeros((PARTITIONS, bins), dtype=np.complex128)
+        self._foreground = np.zeros((PARTITIONS, bins), dtype=np.complex128)
+        self._power = np.zeros(bins)
+        self._heard_power = 0.0  # smoothed energies per block: microphone, foreground error
+        self._residual_power = 0.0
+
+    def process(self, pcm: bytes, recorded_at_s: float) -> bytes:
+        """One microphone block (16-bit LE mono at 16 kHz; time of its LAST sample) without the echo."""
+        heard = np.frombuffer(pcm, dtype="<i2").astype(np.float64) / 32768.0
+        if heard.size == 0:
+            return pcm
+        self._follow(heard, recorded_at_s)
+        self._blocks_to_estimate -= 1
+        if self._blocks_to_estimate <= 0:
+            self._estimate()
+        if self.delay is None:
+            return pcm
+        cleaned = self._cancel(heard)
+        if cleaned is None:
+            return pcm
+        return np.round(np.clip(cleaned, -1.0, 32767 / 32768) * 32768.0).astype("<i2").tobytes()
+
+    def _follow(self, heard: np.ndarray, recorded_at_s: float) -> None:
+        """Place the block on the sample clock: contiguous with the last, unless it jumped."""
+        stamped_end = round(recorded_at_s * RATE_HZ) + 1
+        expected_end = None if self._end is None else self._end + len(heard)
+        if expected_end is None or abs(stamped_end - expected_end) > JUMP_S * RATE_HZ:
+            self._end, self._n_heard = stamped_end, 0
+        else:
+            self._end = expected_end
+        self._n_heard += len(heard)
+        keep = min(len(heard), len(self._history))
+        self._history = np.roll(self._history, -keep)
+        self._history[-keep:] = heard[-keep:]
+
+    def _estimate(self) -> None:
+        """Cross-correlate the recent microphone with what was played; adopt a steady new delay."""
+        assert self._end is not None
+        self._blocks_to_estimate = 3 if self.delay is None else ESTIMATE_EVERY
+        n = len(self._history)
+        if self._n_heard < n:
+            return
+        start = self._end - n
+        reference = self._played.samples(start - self._max_delay, n + self._max_delay - self._min_delay)
+        frames = reference[: len(reference) // BLOCK * BLOCK].reshape(-1, BLOCK)
+        if np.mean(np.mean(frames**2, axis=1) > SILENT_POWER) < 0.3:
+            return  # too little was played to tell
+        lag, correlation = estimate_delay(self._history.astype(np.float64), reference.astype(np.float64))
+        if correlation < MIN_CORRELATION:
+            return
+        delay = self._max_delay - lag
+        if self.delay is not None and abs(delay - self.delay) <= PRE_DELAY // 4:
+            self._candidate = None
+            return
+        # A change must show twice, unless the filters cancel nothing anyway (a missed first lock).
+        is_working = self._residual_power < 0.25 * self._heard_power
+        if self.delay is None or not is_working or (
+                self._candidate is not None and abs(delay - self._candidate) <= 2):
+            self.delay, self._candidate = delay, None
+            self._background[:] = 0
+            self._foreground[:] = 0
+        else:
+            self._candidate = delay
+
+    def _cancel(self, heard: np.ndarray) -> np.ndarray | None:
+        """Filter the block in BLOCK steps; None when nothing was played within the filter's reach."""
+        assert self._end is not None and self.delay is not None
+        n_steps = -(-len(heard) // BLOCK)
+        first_end = self._end - (n_steps - 1) * BLOCK
+        start = first_end - (self.delay - PRE_DELAY) - (PARTITIONS + 1) * BLOCK
+        reference = self._played.samples(start, (PARTITIONS + n_steps + 1) * BLOCK)
+        if not reference.any():
+            return None
+        frames = np.lib.stride_tricks.sliding_window_view(reference.astype(np.float64), 2 * BLOCK)
+        spectra = np.fft.rfft(frames[::BLOCK], axis=1)
+        out = heard.copy()
+        for step in range(n_steps):
+            stop = len(heard) - (n_steps - 1 - step) * BLOCK
+            lo = max(0, stop - BLOCK)
+            newest = reference[(PARTITIONS + step) * BLOCK : (PARTITIONS + step + 1) * BLOCK]
+            x = spectra[step : step + PARTITIONS][::-1]
+            out[lo:stop] = self._step(x, heard[lo:stop], float(newest @ newest) / BLOCK)
+        return out
+
+    def _step(self, x: np.ndarray, heard: np.ndarray, played_power: float) -> np.ndarray:
+        """One filter block: foreground output; background adapts; better coefficients win."""
+        n = len(heard)
+        echo_fg = np.fft.irfft((self._foreground * x).sum(axis=0))[2 * BLOCK - n :]
+        echo_bg = np.fft.irfft((self._background * x).sum(axis=0))[2 * BLOCK - n :]
+        error_fg, error_bg = heard - echo_fg, heard - echo_bg
+        energy_fg, energy_bg = float(error_fg @ error_fg), float(error_bg @ error_bg)
+        self._heard_power = 0.8 * self._heard_power + 0.2 * float(heard @ heard)
+        self._residual_power = 0.8 * self._residual_power + 0.2 * energy_fg
+        if n < BLOCK or played_power < SILENT_POWER:
+            return error_fg
+        self._power = 0.5 * self._power + 0.5 * (np.abs(x) ** 2).sum(axis=0)
+        regularized = self._power + 1e-2 * self._power.mean() + 1e-10
+        spectrum = np.fft.rfft(np.concatenate([np.zeros(BLOCK), error_bg]))
+        gradient = np.fft.irfft(np.conj(x) * (spectrum / regularized), axis=1)[:, :BLOCK]
+        self._background += STEP * np.fft.rfft(gradient, 2 * BLOCK, axis=1)
+        if energy_bg < 0.8 * energy_fg:
+            self._foreground[:] = self._background
+        elif energy_bg > 4.0 * energy_fg:
+            self._background[:] = self._foreground  # diverged on the user's voice: start again
+        return error_fg

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 from types import ModuleType
-from typing import Literal
+from typing import Any, Literal
 
 from voicecoach.errors import AudioDeviceError
 
@@ -20,6 +21,13 @@ def import_sounddevice() -> ModuleType:
             f"PortAudio is not installed ({exc}); install it, e.g. `apt-get install libportaudio2`"
         ) from exc
     return sounddevice
+
+
+def release_stream(stream: Any) -> None:
+    """Stop and close a stream at once; a device that vanished may fail to close (it is gone)."""
+    with contextlib.suppress(Exception):
+        stream.abort()
+        stream.close()
 
 
 @dataclass(frozen=True)

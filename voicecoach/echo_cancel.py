@@ -38,13 +38,16 @@ MIN_DELAY_S = -0.1
 ESTIMATE_S = 1.5
 """Microphone history cross-correlated with the reference to find the bulk delay."""
 
+FIRST_ESTIMATE_S = 0.6
+"""The first delay estimate needs only this much history: until then the echo goes through."""
+
 ESTIMATE_EVERY = 10
 """Re-estimate the bulk delay every this many microphone blocks (~1 s) while sound is played."""
 
 MIN_CORRELATION = 0.3
 """Normalized correlation at the found delay below which the estimate is not trusted."""
 
-STEP = 0.5
+STEP = 0.8
 """NLMS step size of the background filter (normalized by the reference power per bin)."""
 
 SILENT_POWER = 1e-7
@@ -218,15 +221,16 @@ class EchoCanceller:
         """Cross-correlate the recent microphone with what was played; adopt a steady new delay."""
         assert self._end is not None
         self._blocks_to_estimate = 3 if self.delay is None else ESTIMATE_EVERY
-        n = len(self._history)
-        if self._n_heard < n:
+        n = min(self._n_heard, len(self._history))
+        if n < FIRST_ESTIMATE_S * RATE_HZ:
             return
         start = self._end - n
         reference = self._played.samples(start - self._max_delay, n + self._max_delay - self._min_delay)
         frames = reference[: len(reference) // BLOCK * BLOCK].reshape(-1, BLOCK)
         if np.mean(np.mean(frames**2, axis=1) > SILENT_POWER) < 0.3:
             return  # too little was played to tell
-        lag, correlation = estimate_delay(self._history.astype(np.float64), reference.astype(np.float64))
+        mic = self._history[len(self._history) - n :].astype(np.float64)
+        lag, correlation = estimate_delay(mic, reference.astype(np.float64))
         if correlation < MIN_CORRELATION:
             return
         delay = self._max_delay - lag

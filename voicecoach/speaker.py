@@ -7,7 +7,6 @@ retry_s until it plays steadily again.
 
 from __future__ import annotations
 
-import contextlib
 import threading
 import time
 from collections.abc import Callable
@@ -15,7 +14,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from voicecoach.audio import import_sounddevice
+from voicecoach.audio import import_sounddevice, release_stream
 from voicecoach.errors import AudioDeviceError
 
 READY_TIMEOUT_S = 4.0
@@ -98,13 +97,6 @@ class SoundDeviceOutput:
         return stream
 
 
-def release(stream: Stream) -> None:
-    """Stop and close a stream at once; a device that vanished may fail to close (it is gone)."""
-    with contextlib.suppress(Exception):
-        stream.abort()
-        stream.close()
-
-
 class _Live:
     """One opened stream and what its callbacks have shown; a reopened device gets a new one."""
 
@@ -150,7 +142,7 @@ class _Live:
         """Release the stream, whatever state its device is in."""
         stream, self.stream = self.stream, None
         if stream is not None:
-            release(stream)
+            release_stream(stream)
 
 
 class Speaker:

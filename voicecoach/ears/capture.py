@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import contextlib
 import queue
 import threading
 import time
 from collections.abc import Callable
 from typing import Any
 
-from voicecoach.audio import import_sounddevice
+from voicecoach.audio import import_sounddevice, release_stream
 from voicecoach.ears.base import SAMPLE_RATE_HZ
 from voicecoach.errors import AudioDeviceError
 
@@ -116,10 +115,7 @@ class Capture:
     def _close_stream(self) -> None:
         stream, self._stream = self._stream, None
         if stream is not None:
-            # a device that vanished may fail to close; it is gone either way
-            with contextlib.suppress(Exception):
-                stream.abort()
-                stream.close()
+            release_stream(stream)
 
     def _run(self) -> None:
         reason = self._pump(FIRST_BLOCK_TIMEOUT_S)

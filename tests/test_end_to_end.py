@@ -86,10 +86,16 @@ def test_start_pause_resume_easier_and_stop_by_voice(pulse, tmp_path) -> None:
     assert speaker_level(speaker, run.timeline, start_s, end_s) > 0.1
 
 
+ECHO_LATENCY_MS = 200
+"""The loop's delay: a sound card's output plus input latency is typically 50-250 ms. At 30 ms,
+PulseAudio's loopback keeps re-tuning its resampler to hold the latency, and that wandering echo
+path is something no room does (the canceller measured 18 dB at 30 ms, 34 dB at 300 ms)."""
+
+
 @contextmanager
 def echo(pulse) -> Iterator[None]:
     """The speaker looped back into the microphone (a laptop on the floor, no headset)."""
-    module = pulse.enable_echo()
+    module = pulse.enable_echo(latency_ms=ECHO_LATENCY_MS)
     try:
         yield
     finally:
@@ -115,17 +121,8 @@ def test_with_echo_a_whole_set_runs_without_obeying_its_own_cues(pulse, tmp_path
     assert speaker_level(speaker, run.timeline, start_s, end_s) > 0.1
 
 
-ECHO_STOP = (
-    "measured limitation: with the speaker looped into the microphone at full level, the cue "
-    "and the user's 'stop' reach the recognizer as one utterance and Whisper writes the louder "
-    "voice, or a blend ('Down, with control.' + 'stop' -> 'I'll start with control.'): 0 of 3 "
-    "tries understood. PulseAudio's WebRTC canceller left enough echo for 'That was top.'")
-
-
-@pytest.mark.parametrize("has_echo", [
-    pytest.param(False, id="headset"),
-    pytest.param(True, id="echo", marks=pytest.mark.xfail(strict=False, reason=ECHO_STOP)),
-])
+@pytest.mark.parametrize("has_echo", [pytest.param(False, id="headset"),
+                                      pytest.param(True, id="echo")])
 def test_stop_said_over_the_coach_still_stops(pulse, tmp_path, has_echo: bool) -> None:
     def coach_starts_a_long_cue() -> bool:
         r = run.timeline.records[-1]

@@ -2,15 +2,19 @@
 
 The recognizer hears the coach's own voice; "stop" said over a cue arrives mixed with a louder
 cue. We know what was played and (roughly) when, so an adaptive linear filter predicts the echo
-and removes it. Three steps, all pure numpy:
+and removes it, in pure numpy:
 
 1. `PlayedAudio` keeps the played sound as 16 kHz samples on the monotonic clock.
 2. A bulk delay (output latency + room/loopback + input latency, unknown but steady) is found by
-   cross-correlating the microphone with the reference, and re-checked every second.
+   cross-correlating the microphone with the reference, and re-checked every 0.3-0.5 s.
 3. A partitioned-block frequency-domain NLMS filter (overlap-save, constrained gradient) models
-   the rest: fractional delay, gain, the room's first ~110 ms. Two copies guard against the
-   user's voice (double talk): a background filter always adapts, the foreground filter that
-   makes the output only takes its coefficients when they cancel better.
+   the rest: fractional delay, gain, the room's first ~110 ms.
+4. Double talk (the user speaking over the echo) must not teach the filter the user's voice:
+   adaptation stops while far more is left after the filter than usual, and the output comes
+   from a foreground copy that takes the adapting background's coefficients only when they
+   have cancelled better for a while.
+
+Nothing played within the filter's reach: the microphone block is returned unchanged.
 """
 
 from __future__ import annotations
@@ -35,14 +39,21 @@ PRE_DELAY = 160
 MIN_DELAY_S = -0.1
 """Echo may seem to come before the sound was played: both timestamps are estimates."""
 
-ESTIMATE_S = 1.5
+ESTIMATE_S = 1.0
 """Microphone history cross-correlated with the reference to find the bulk delay."""
 
 FIRST_ESTIMATE_S = 0.6
 """The first delay estimate needs only this much history: until then the echo goes through."""
 
-ESTIMATE_EVERY = 10
-"""Re-estimate the bulk delay every this many microphone blocks (~1 s) while sound is played."""
+ESTIMATE_EVERY = 5
+"""Re-estimate the bulk delay every this many microphone blocks (~0.5 s) while sound is played:
+clocks drift (measured ~0.5 samples/s through PulseAudio's loopback), streams restart."""
+
+ESTIMATE_EVERY_LOST = 3
+"""Re-estimate this often (~0.3 s) while the filter cancels little: the delay may have jumped."""
+
+DELAY_TOLERANCE = 8
+"""A new delay estimate within this many samples of the current one is the same delay."""
 
 MIN_CORRELATION = 0.3
 """Normalized correlation at the found delay below which the estimate is not trusted."""
@@ -50,11 +61,23 @@ MIN_CORRELATION = 0.3
 STEP = 0.8
 """NLMS step size of the background filter (normalized by the reference power per bin)."""
 
+DOUBLE_TALK_RATIO = 4.0
+"""Double talk: the filter leaves this many times more of the microphone's energy than usual."""
+
+MAX_DOUBLE_TALK_STEPS = 75
+"""After this many 20 ms steps (1.5 s) of apparent double talk, the echo path must have changed."""
+
+HARM_RATIO = 2.0
+"""Removing the echo may add energy (the user's voice and the echo partly cancel in the air),
+but never doubles it unless the filter is wrong."""
+
 SILENT_POWER = 1e-7
 """Mean square of a reference block below which it is silence (-70 dBFS): no adaptation."""
 
-JUMP_S = 0.04
-"""A block timestamp this far from where the stream should be means a gap: re-anchor."""
+JUMP_S = 0.25
+"""A block timestamp this far from where the stream should be means a gap: re-anchor. Less
+is not enough: through PulseAudio, capture callbacks came up to ~40 ms early or late, and
+each re-anchoring on that jitter moved the echo by as much (measured with module-loopback)."""
 
 
 class _Resampler:
@@ -64,14 +87,16 @@ class _Resampler:
         """Design the filter for this rate pair; the stream starts at input sample 0."""
         g = math.gcd(rate_hz, RATE_HZ)
         self._up, self._down = RATE_HZ // g, rate_hz // g
-        self._taps = 16 * math.ceil(self._down / self._up)
-        length = self._up * self._taps
+        # The filter's centre falls on an output sample, so the group delay is a whole number.
+        self.delay = 8 * math.ceil(self._down / self._up) * self._up // self._down
+        """Group delay in output samples: output k shows the input as it was `delay` samples earlier."""
+        length = 2 * self.delay * self._down + 1
+        self._taps = -(-length // self._up)
         cutoff = 0.45 / max(self._up, self._down)  # cycles per upsampled sample: ~7.2 kHz out
         n = np.arange(length) - (length - 1) / 2
         prototype = 2 * cutoff * np.sinc(2 * cutoff * n) * np.kaiser(length, 8.0) * self._up
-        self._table = prototype.reshape(self._taps, self._up).T.astype(np.float32)
-        self.delay = round((length - 1) / 2 / self._down)
-        """Group delay in output samples: output k shows the input as it was `delay` samples earlier."""
+        padded = np.concatenate([prototype, np.zeros(self._taps * self._up - length)])
+        self._table = padded.reshape(self._taps, self._up).T.astype(np.float32)
         self._history = np.zeros(self._taps - 1, dtype=np.float32)
         self._n_in = 0
         self._n_out = 0
@@ -109,7 +134,8 @@ class PlayedAudio:
         """Record one played block (float32 at the device's `rate_hz`) and when it reached the speaker.
 
         Blocks that follow on within JUMP_S are joined sample-exactly (callback timestamps jitter
-        by milliseconds, which would smear the echo filter); a later start begins a new stream.
+        by up to tens of ms, which would move the echo); a later start begins a new stream.
+        Pass every block the stream plays, silence included, so the stream stays one piece.
         """
         with self._lock:
             is_new = (self._resampler is None or rate_hz != self._rate_hz
@@ -162,8 +188,10 @@ def estimate_delay(mic: np.ndarray, reference: np.ndarray) -> tuple[int, float]:
     weighted = np.fft.irfft(cross / (np.abs(cross) + 1e-12), size)[:lags]
     lag = int(np.argmax(weighted))
     aligned = reference[lag : lag + len(mic)]
-    norm = float(np.sqrt(np.dot(mic, mic) * np.dot(aligned, aligned)))
-    return lag, float(np.dot(mic, aligned)) / norm if norm > 0 else 0.0
+    # Sums of products, not np.dot: OpenBLAS threads a long dot product, and on a busy
+    # two-core machine that took ~20 ms instead of ~0.05.
+    norm = float(np.sqrt(np.sum(mic * mic) * np.sum(aligned * aligned)))
+    return lag, float(np.sum(mic * aligned)) / norm if norm > 0 else 0.0
 
 
 class EchoCanceller:
@@ -185,6 +213,10 @@ class EchoCanceller:
         self._background = np.zeros((PARTITIONS, bins), dtype=np.complex128)
         self._foreground = np.zeros((PARTITIONS, bins), dtype=np.complex128)
         self._power = np.zeros(bins)
+        self._lead_fast = 0.0  # smoothed by how much the background filter cancels better
+        self._lead_slow = 0.0
+        self._quiet_steps = 0  # consecutive filter steps judged double talk
+        self._residual_fraction = 1.0  # smoothed share of the microphone's energy the filter leaves
         self._heard_power = 0.0  # smoothed energies per block: microphone, foreground error
         self._residual_power = 0.0
 
@@ -220,7 +252,8 @@ class EchoCanceller:
     def _estimate(self) -> None:
         """Cross-correlate the recent microphone with what was played; adopt a steady new delay."""
         assert self._end is not None
-        self._blocks_to_estimate = 3 if self.delay is None else ESTIMATE_EVERY
+        is_working = self._residual_power < 0.25 * self._heard_power
+        self._blocks_to_estimate = ESTIMATE_EVERY if is_working else ESTIMATE_EVERY_LOST
         n = min(self._n_heard, len(self._history))
         if n < FIRST_ESTIMATE_S * RATE_HZ:
             return
@@ -234,18 +267,31 @@ class EchoCanceller:
         if correlation < MIN_CORRELATION:
             return
         delay = self._max_delay - lag
-        if self.delay is not None and abs(delay - self.delay) <= PRE_DELAY // 4:
+        if self.delay is not None and abs(delay - self.delay) <= DELAY_TOLERANCE:
             self._candidate = None
             return
         # A change must show twice, unless the filters cancel nothing anyway (a missed first lock).
-        is_working = self._residual_power < 0.25 * self._heard_power
         if self.delay is None or not is_working or (
-                self._candidate is not None and abs(delay - self._candidate) <= 2):
+                self._candidate is not None and abs(delay - self._candidate) <= DELAY_TOLERANCE):
+            if self.delay is not None:
+                self._shift_filters(delay - self.delay)
             self.delay, self._candidate = delay, None
-            self._background[:] = 0
-            self._foreground[:] = 0
+            self._residual_fraction, self._quiet_steps = 1.0, 0  # what is usual must be learned again
         else:
             self._candidate = delay
+
+    def _shift_filters(self, by: int) -> None:
+        """Move what the filters learned along with the new bulk delay (`by` samples later)."""
+        for weights in (self._background, self._foreground):
+            taps = np.fft.irfft(weights, axis=1)[:, :BLOCK].reshape(-1)
+            moved = np.zeros_like(taps)
+            if abs(by) < len(taps):
+                if by >= 0:
+                    moved[: len(taps) - by] = taps[by:]
+                else:
+                    moved[-by:] = taps[: len(taps) + by]
+            padded = np.concatenate([moved.reshape(PARTITIONS, BLOCK), np.zeros((PARTITIONS, BLOCK))], axis=1)
+            weights[:] = np.fft.rfft(padded, axis=1)
 
     def _cancel(self, heard: np.ndarray) -> np.ndarray | None:
         """Filter the block in BLOCK steps; None when nothing was played within the filter's reach."""
@@ -267,6 +313,23 @@ class EchoCanceller:
             out[lo:stop] = self._step(x, heard[lo:stop], float(newest @ newest) / BLOCK)
         return out
 
+    def _is_double_talk(self, residual: float, heard: float) -> bool:
+        """Whether the user talks over the echo: far more is left than the filter usually leaves.
+
+        Only a filter that has learned the echo can tell; a reverberant room, where it cancels
+        little, leaves the foreground/background comparison alone to guard it. If it "hears
+        double talk" for too long, the echo path changed: learn the new normal.
+        """
+        fraction = min(residual / (heard + 1e-12), 1.0)
+        if fraction > DOUBLE_TALK_RATIO * self._residual_fraction:
+            self._quiet_steps += 1
+            if self._quiet_steps <= MAX_DOUBLE_TALK_STEPS:
+                return True
+            self._residual_fraction = fraction
+        self._quiet_steps = 0
+        self._residual_fraction = 0.95 * self._residual_fraction + 0.05 * fraction
+        return False
+
     def _step(self, x: np.ndarray, heard: np.ndarray, played_power: float) -> np.ndarray:
         """One filter block: foreground output; background adapts; better coefficients win."""
         n = len(heard)
@@ -276,15 +339,24 @@ class EchoCanceller:
         energy_fg, energy_bg = float(error_fg @ error_fg), float(error_bg @ error_bg)
         self._heard_power = 0.8 * self._heard_power + 0.2 * float(heard @ heard)
         self._residual_power = 0.8 * self._residual_power + 0.2 * energy_fg
-        if n < BLOCK or played_power < SILENT_POWER:
-            return error_fg
+        # A filter that doubles what was heard learned the user's voice, not the echo (adapting
+        # through double talk before it ever converged): hand on the microphone, and forget it.
+        if self._residual_power > HARM_RATIO * self._heard_power:
+            self._foreground[:] = 0
+        output = heard if energy_fg > HARM_RATIO * (heard @ heard) else error_fg
+        if n < BLOCK or played_power < SILENT_POWER or self._is_double_talk(energy_fg, heard @ heard):
+            return output
         self._power = 0.5 * self._power + 0.5 * (np.abs(x) ** 2).sum(axis=0)
         regularized = self._power + 1e-2 * self._power.mean() + 1e-10
         spectrum = np.fft.rfft(np.concatenate([np.zeros(BLOCK), error_bg]))
         gradient = np.fft.irfft(np.conj(x) * (spectrum / regularized), axis=1)[:, :BLOCK]
         self._background += STEP * np.fft.rfft(gradient, 2 * BLOCK, axis=1)
-        if energy_bg < 0.8 * energy_fg:
+        # The background must beat the foreground over ~100 ms and just now, not by luck once.
+        self._lead_fast = 0.6 * self._lead_fast + (energy_fg - energy_bg)
+        self._lead_slow = 0.85 * self._lead_slow + (energy_fg - energy_bg)
+        if self._lead_fast > 0.1 * energy_fg and self._lead_slow > 0.3 * energy_fg:
             self._foreground[:] = self._background
         elif energy_bg > 4.0 * energy_fg:
             self._background[:] = self._foreground  # diverged on the user's voice: start again
-        return error_fg
+            self._lead_fast = self._lead_slow = 0.0
+        return output

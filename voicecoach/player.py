@@ -271,7 +271,15 @@ class SoundDevicePlayer:
         mixer = CueMixer(self._cues, self._volume, self._post, self._speaking, rate_hz=rate_hz)
         with self._lock:
             self.mixer = mixer
-        return mixer.fill
+        speaking = self._speaking
+        if speaking is None:
+            return mixer.fill
+
+        def fill_and_keep(out: np.ndarray, start_s: float) -> None:
+            mixer.fill(out, start_s)
+            speaking.audio.add(out.copy(), start_s, rate_hz)  # the echo canceller's reference
+
+        return fill_and_keep
 
     def _lost(self, reason: str) -> None:
         """The device went (speaker thread): say so once; print what was never heard, and the rest."""

@@ -81,6 +81,7 @@ class RecognitionSettings(_Section):
     listening_mode: ListeningMode = ListeningMode.GATED
     gate_tail_s: float = Field(0.3, ge=0.0, le=5.0)
     min_confidence: float = Field(0.6, ge=0.0, le=1.0)
+    echo_cancel: bool = True
 
 
 class CoachingSettings(_Section):

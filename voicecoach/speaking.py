@@ -6,6 +6,8 @@ import threading
 import time
 from dataclasses import dataclass
 
+from voicecoach.echo_cancel import PlayedAudio
+
 
 @dataclass(frozen=True)
 class Utterance:
@@ -17,9 +19,12 @@ class Utterance:
 
 
 class SpeakingSignal:
-    """Thread-safe record of the coach's recent speech, shared by the player and the recognizer."""
+    """Thread-safe record of the coach's recent speech, shared by the player and the recognizer:
+    which texts were spoken when, and the sound itself (for the echo canceller)."""
 
     def __init__(self, keep: int = 16) -> None:
+        self.audio = PlayedAudio()
+        """Every block the speaker played, on the monotonic clock."""
         self._lock = threading.Lock()
         self._recent: list[Utterance] = []
         self._keep = keep

@@ -11,6 +11,7 @@ from voicecoach.ears.base import Recognizer
 from voicecoach.ears.capture import Capture, check_input
 from voicecoach.ears.gate import EchoGate, GatePolicy
 from voicecoach.ears.listener import Heard, Listener
+from voicecoach.echo_cancel import EchoCanceller
 from voicecoach.errors import ModelError
 from voicecoach.models import DEFAULT_MODEL, download_with_bar, find_model
 from voicecoach.ports import Post
@@ -157,6 +158,8 @@ def open_ears(
     may_download = settings.recognition.auto_download and not offline
     recognizer, note = choose_recognizer(settings, model=model, may_download=may_download,
                                          cue_texts=cue_texts)
+    canceller = (EchoCanceller(speaking_signal.audio)
+                 if speaking_signal is not None and settings.recognition.echo_cancel else None)
     listener = Listener(recognizer, gate_for(settings, speaking_signal), microphone(device),
-                        on_heard=on_heard, post=post)
+                        on_heard=on_heard, post=post, echo_canceller=canceller)
     return listener, note

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from voicecoach.commands import STATE_GRAMMAR, Command
 from voicecoach.ears.base import SAMPLE_RATE_HZ, Recognition, Recognizer
 from voicecoach.ears.gate import EchoGate
+from voicecoach.echo_cancel import EchoCanceller
 from voicecoach.events import CommandHeard, MicrophoneBack, MicrophoneLost
 from voicecoach.ports import Post
 from voicecoach.states import State
@@ -70,8 +71,10 @@ class Listener:
         open_source: Callable[[Listener], object] | None = None,
         on_heard: Callable[[Heard], None] | None = None,
         post: Post | None = None,
+        echo_canceller: EchoCanceller | None = None,
     ) -> None:
         self.recognizer = recognizer
+        self._echo_canceller = echo_canceller
         self.gate = gate
         self._open_source = open_source
         self._on_heard = on_heard
@@ -119,6 +122,8 @@ class Listener:
         self._timeline.add(len(pcm), recorded_at_s)
         if self.on_block is not None:
             self.on_block(pcm)
+        if self._echo_canceller is not None:
+            pcm = self._echo_canceller.process(pcm, recorded_at_s)
         return self._judge(self.recognizer.accept(pcm))
 
     def finish(self) -> list[Heard]:

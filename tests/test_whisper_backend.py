@@ -11,11 +11,13 @@ import pytest
 from tests.english_ears import PHRASES, commands_in, hear
 from voicecoach import corpus
 from voicecoach.commands import ALWAYS_HEARD, STATE_GRAMMAR, Command
+from voicecoach.ears.phonetic import PhraseMatcher
 from voicecoach.ears.whisper_backend import (
     WhisperRecognizer,
     command_text,
     prompt_for,
     spot,
+    spot_by_sound,
     without_repeats,
 )
 from voicecoach.ears.whisper_model import find_whisper_model, load_model
@@ -161,6 +163,13 @@ def test_a_stop_phrase_is_spotted_as_whole_words_only() -> None:
     assert spot("lower slowly stop", always) == ("stop", Command.STOP)
     assert spot("oh my back hurts stop", always) == ("my back hurts", Command.SAFETY)
     assert spot("a nonstop set", always) is None
+
+
+def test_a_stop_phrase_is_spotted_by_sound_keeping_the_words_heard() -> None:
+    matcher = PhraseMatcher(["stop", "my back hurts"])
+    assert spot_by_sound("top with control", ["stop", "my back hurts"], matcher) == (
+        "top", "stop", 0.25)
+    assert spot_by_sound("up with control", ["stop", "my back hurts"], matcher) is None
 
 
 def test_stop_said_over_the_coachs_cue_is_spotted(ears: WhisperRecognizer) -> None:

@@ -49,6 +49,11 @@ MIN_PROBABILITY = 0.3
 noise onsets and breathing sometimes come out as a prompted phrase ("What's next?") at ~0.2;
 right commands measured 0.4-0.98."""
 
+MIN_SPOTTED_PROBABILITY = 0.15
+"""The same floor for stop/safety found inside speech over the coach: the cue's remains make
+Whisper unsure of the whole utterance (and think it may be no speech) even when it wrote just
+"Stop."; the echo gate admits these only while the coach speaks and not as the cue's words."""
+
 MAX_NO_SPEECH_PROB = 0.6
 """Above this Whisper itself thinks the audio holds no speech (breath, a thump)."""
 
@@ -117,6 +122,24 @@ def spot(words: str, phrases: Mapping[str, Command]) -> tuple[str, Command] | No
     return phrase, phrases[phrase]
 
 
+def spot_by_sound(words: str, phrases: Collection[str], matcher: PhraseMatcher
+                  ) -> tuple[str, str, float] | None:
+    """(words heard, phrase, distance) for the run of words inside `words` that sounds most
+    like one of `phrases`, within MAX_SOUND_DISTANCE: over the coach's voice "stop" often comes
+    out as "top"."""
+    spoken = words.split()
+    best: tuple[str, str, float] | None = None
+    for phrase in phrases:
+        n = len(phrase.split())
+        for start in range(len(spoken) - n + 1):
+            heard = " ".join(spoken[start : start + n])
+            near = matcher.nearest(heard, among=[phrase])
+            if near is not None and near.distance <= MAX_SOUND_DISTANCE and (
+                    best is None or near.distance < best[2]):
+                best = (heard, phrase, near.distance)
+    return best
+
+
 class WhisperRecognizer(EndpointedRecognizer):
     """A Recognizer on Whisper: free transcription, then a match to an allowed phrase."""
 
@@ -177,8 +200,8 @@ class WhisperRecognizer(EndpointedRecognizer):
         if not transcript.text:
             return None
         text = without_repeats(transcript.text)
-        phrase, distance, is_spotted = self._match(command_text(text),
-                                                   utterance.duration_s > MAX_COMMAND_S)
+        phrase, heard, distance, is_spotted = self._match(command_text(text),
+                                                          utterance.duration_s > MAX_COMMAND_S)
         command = self._allowed.get(phrase) if phrase is not None else None
         if command is None:
             return Recognition(None, text, 0.0, self.name, end_s=utterance.end_s,
@@ -186,28 +209,40 @@ class WhisperRecognizer(EndpointedRecognizer):
         evidence = TranscriptEvidence(
             math.log(max(transcript.probability, 1e-9)), transcript.no_speech, distance,
             len(phones_of(phrase) or ()), min(utterance.duration_s, MAX_COMMAND_S))
-        is_doubtful = (transcript.no_speech > MAX_NO_SPEECH_PROB
-                       or transcript.probability * (1 - transcript.no_speech) < MIN_PROBABILITY)
+        if is_spotted:
+            is_doubtful = transcript.probability < MIN_SPOTTED_PROBABILITY
+        else:
+            is_doubtful = (transcript.no_speech > MAX_NO_SPEECH_PROB or
+                           transcript.probability * (1 - transcript.no_speech) < MIN_PROBABILITY)
         # Doubtful matches never count, so they stay out of the model's tuning data too.
         self.last_evidence = None if is_doubtful else evidence
         confidence = 0.0 if is_doubtful else CONFIDENCE_MODEL.confidence(evidence)
+        # A spotted phrase keeps the words heard, so the echo gate can tell the cue's own words
+        # ("hold at the top") from the user's "stop" said over it.
         return Recognition(command if confidence >= self._min_confidence else None,
-                           phrase if is_spotted else text, confidence, self.name,
+                           heard if is_spotted else text, confidence, self.name,
                            end_s=utterance.end_s, start_s=utterance.start_s,
                            is_spotted=is_spotted)
 
-    def _match(self, key: str, is_long: bool) -> tuple[str | None, float, bool]:
-        """(allowed phrase, how far it sounds from `key`, whether it was spotted inside)."""
+    def _match(self, key: str, is_long: bool) -> tuple[str | None, str, float, bool]:
+        """(allowed phrase, the words that matched it, how far they sound from it, whether it
+        was spotted inside longer speech)."""
         if not is_long:
             if key in self._allowed:
-                return key, 0.0, False
+                return key, key, 0.0, False
             if not self._restricted:
-                return None, 0.0, False
+                return None, key, 0.0, False
             near = self._matcher.nearest(key, among=self._allowed)
             if near is not None and near.distance <= MAX_SOUND_DISTANCE:
-                return near.phrase, near.distance, False
+                return near.phrase, key, near.distance, False
         if not self._restricted:
-            return None, 0.0, False
+            return None, key, 0.0, False
         always = {p: c for p, c in self._allowed.items() if c in ALWAYS_HEARD}
         spotted = spot(key, always)
-        return (spotted[0], 0.0, True) if spotted else (None, 0.0, False)
+        if spotted is not None:
+            return spotted[0], spotted[0], 0.0, True
+        sounds_like = spot_by_sound(key, always, self._matcher)
+        if sounds_like is not None:
+            heard, phrase, distance = sounds_like
+            return phrase, heard, distance, True
+        return None, key, 0.0, False

@@ -513,7 +513,7 @@ def tune(phrases: Mapping[Command, Sequence[str]], quick: bool, backend: str) ->
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point (also `voicecoach bench`): returns the exit code."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="voice_control.py", description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small corpus (a few minutes)")
     parser.add_argument("--backends", default="", help="comma-separated subset to run")
     parser.add_argument("--out", type=Path, default=RESULTS_DIR, help="where the JSON goes")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
+import sys
 
 from voicecoach import paths
 from voicecoach.errors import UsageError
@@ -32,6 +33,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
     spec = importlib.util.spec_from_file_location("voice_control_benchmark", BENCHMARK)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up while it loads
     spec.loader.exec_module(module)
     forwarded = [a for a in args.bench_args if a != "--"]
     return int(module.main(forwarded) or 0)

@@ -81,7 +81,9 @@ def test_sigkill_mid_set_keeps_every_finished_set(tmp_path: Path) -> None:
 
 def test_sigint_saves_and_exits_cleanly(tmp_path: Path) -> None:
     history = tmp_path / "history.sqlite3"
-    with driver(history) as child:
+    # Slower than the default 10 ms per event: on a loaded CI machine the child once finished
+    # the whole workout between printing the line below and receiving the signal.
+    with driver(history, "--event-delay", "0.04") as child:
         read_until(child, "saved leg-lifts 1")
         read_until(child, "at working leg-lifts 2 1")
         child.send_signal(signal.SIGINT)

@@ -17,7 +17,6 @@ from voicecoach.ears.whisper_backend import (
     command_text,
     prompt_for,
     spot,
-    spot_by_sound,
     without_repeats,
 )
 from voicecoach.ears.whisper_model import find_whisper_model, load_model
@@ -158,18 +157,14 @@ def test_a_repeated_sentence_counts_once(text: str, once: str) -> None:
     assert without_repeats(text) == once
 
 
-def test_a_stop_phrase_is_spotted_as_whole_words_only() -> None:
-    always = {"stop": Command.STOP, "my back hurts": Command.SAFETY}
-    assert spot("lower slowly stop", always) == ("stop", Command.STOP)
-    assert spot("oh my back hurts stop", always) == ("my back hurts", Command.SAFETY)
-    assert spot("a nonstop set", always) is None
-
-
-def test_a_stop_phrase_is_spotted_by_sound_keeping_the_words_heard() -> None:
-    matcher = PhraseMatcher(["stop", "my back hurts"])
-    assert spot_by_sound("top with control", ["stop", "my back hurts"], matcher) == (
-        "top", "stop", 0.25)
-    assert spot_by_sound("up with control", ["stop", "my back hurts"], matcher) is None
+def test_a_stop_phrase_is_spotted_as_whole_words_or_by_sound() -> None:
+    phrases = ["stop", "my back hurts"]
+    matcher = PhraseMatcher(phrases)
+    assert spot("lower slowly stop", phrases, matcher) == ("stop", "stop", 0.0)
+    assert spot("oh my back hurts", phrases, matcher) == ("my back hurts", "my back hurts", 0.0)
+    assert spot("top with control", phrases, matcher) == ("top", "stop", 0.25)
+    assert spot("up with control", phrases, matcher) is None
+    assert spot("a nonstop set", phrases, matcher) is None
 
 
 def test_stop_said_over_the_coachs_cue_is_spotted(ears: WhisperRecognizer) -> None:

@@ -112,31 +112,21 @@ def prompt_for(phrases: Collection[str]) -> str:
     return " ".join(f"{p[:1].upper()}{p[1:]}." for p in sorted(phrases))
 
 
-def spot(words: str, phrases: Mapping[str, Command]) -> tuple[str, Command] | None:
-    """The first of `phrases` that occurs as whole words inside normalized `words`."""
-    padded = f" {words} "
-    found = [(padded.find(f" {p} "), p) for p in phrases if f" {p} " in padded]
-    if not found:
-        return None
-    phrase = min(found)[1]
-    return phrase, phrases[phrase]
-
-
-def spot_by_sound(words: str, phrases: Collection[str], matcher: PhraseMatcher
-                  ) -> tuple[str, str, float] | None:
-    """(words heard, phrase, distance) for the run of words inside `words` that sounds most
-    like one of `phrases`, within MAX_SOUND_DISTANCE: over the coach's voice "stop" often comes
-    out as "top"."""
+def spot(words: str, phrases: Collection[str], matcher: PhraseMatcher
+         ) -> tuple[str, str, float] | None:
+    """(words heard, phrase, distance) for the run of words inside `words` that is one of
+    `phrases`, or sounds most like one within MAX_SOUND_DISTANCE: over the coach's voice "stop"
+    often comes out as "top". An exact run wins (distance 0), even of words not in the dictionary."""
     spoken = words.split()
     best: tuple[str, str, float] | None = None
     for phrase in phrases:
         n = len(phrase.split())
         for start in range(len(spoken) - n + 1):
             heard = " ".join(spoken[start : start + n])
-            near = matcher.nearest(heard, among=[phrase])
-            if near is not None and near.distance <= MAX_SOUND_DISTANCE and (
-                    best is None or near.distance < best[2]):
-                best = (heard, phrase, near.distance)
+            near = matcher.nearest(heard, among=[phrase]) if heard != phrase else None
+            distance = 0.0 if heard == phrase else (near.distance if near else 1.0)
+            if distance <= MAX_SOUND_DISTANCE and (best is None or distance < best[2]):
+                best = (heard, phrase, distance)
     return best
 
 
@@ -174,6 +164,8 @@ class WhisperRecognizer(EndpointedRecognizer):
         self._restricted = restricted
         self._commands: frozenset[Command] = frozenset()
         self._allowed: dict[str, Command] = {}
+        self._always_heard: list[str] = []
+        """The allowed stop/safety phrases: the only ones looked for inside longer speech."""
         self._prompt = ""
         self.set_commands(set(self._index.values()) if commands is None else commands)
         self.last_evidence: TranscriptEvidence | None = None
@@ -188,6 +180,7 @@ class WhisperRecognizer(EndpointedRecognizer):
         """Only these commands may be returned; the prompt lists only their phrases."""
         self._commands = frozenset(commands if self._restricted else self._index.values())
         self._allowed = {p: c for p, c in self._index.items() if c in self._commands}
+        self._always_heard = [p for p, c in self._allowed.items() if c in ALWAYS_HEARD]
         self._prompt = prompt_for(self._allowed) if self._restricted else ""
 
     def recognize(self, utterance: Utterance) -> Recognition | None:
@@ -237,12 +230,8 @@ class WhisperRecognizer(EndpointedRecognizer):
                 return near.phrase, key, near.distance, False
         if not self._restricted:
             return None, key, 0.0, False
-        always = {p: c for p, c in self._allowed.items() if c in ALWAYS_HEARD}
-        spotted = spot(key, always)
-        if spotted is not None:
-            return spotted[0], spotted[0], 0.0, True
-        sounds_like = spot_by_sound(key, always, self._matcher)
-        if sounds_like is not None:
-            heard, phrase, distance = sounds_like
-            return phrase, heard, distance, True
-        return None, key, 0.0, False
+        spotted = spot(key, self._always_heard, self._matcher)
+        if spotted is None:
+            return None, key, 0.0, False
+        heard, phrase, distance = spotted
+        return phrase, heard, distance, True

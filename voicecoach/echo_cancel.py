@@ -5,8 +5,12 @@ cue. We know what was played and (roughly) when, so an adaptive linear filter pr
 and removes it, in pure numpy:
 
 1. `PlayedAudio` keeps the played sound as 16 kHz samples on the monotonic clock.
-2. A bulk delay (output latency + room/loopback + input latency, unknown but steady) is found by
-   cross-correlating the microphone with the reference, and re-checked every 0.3-0.5 s.
+2. A bulk delay (output latency + room/loopback + input latency) is found by cross-correlating
+   the microphone with the reference, and re-checked every 0.3-0.5 s. It is not steady: the
+   sound card's clock and the monotonic clock drift apart (measured ~80 ppm, 1.3 samples a
+   second, through PulseAudio's loopback), and an adaptive filter chasing that drift cancelled
+   only 5-15 dB. So the estimates are fitted with a line and the reference is resampled along
+   it, fractional delay and all; the filter then sees a still echo.
 3. A partitioned-block frequency-domain NLMS filter (overlap-save, constrained gradient) models
    the rest: fractional delay, gain, the room's first ~110 ms.
 4. Double talk (the user speaking over the echo) must not teach the filter the user's voice:
@@ -14,7 +18,9 @@ and removes it, in pure numpy:
    from a foreground copy that takes the adapting background's coefficients only when they
    have cancelled better for a while.
 
-Nothing played within the filter's reach: the microphone block is returned unchanged.
+5. What the filter leaves is turned down where it is still echo (echo_suppress.py).
+
+Nothing played within the filter's reach: the microphone passes unchanged, only 20 ms late.
 """
 
 from __future__ import annotations
@@ -23,6 +29,8 @@ import math
 import threading
 
 import numpy as np
+
+from voicecoach.echo_suppress import LATENCY_SAMPLES, ResidualEchoSuppressor
 
 RATE_HZ = 16_000
 """The recognizers' rate: the reference is kept, and the microphone arrives, at 16 kHz."""
@@ -54,6 +62,15 @@ ESTIMATE_EVERY_LOST = 3
 
 DELAY_TOLERANCE = 8
 """A new delay estimate within this many samples of the current one is the same delay."""
+
+DRIFT_SPAN_S = 12.0
+"""Delay estimates older than this are dropped from the drift fit (the drift itself may change)."""
+
+MIN_DRIFT_SPAN_S = 1.5
+"""Estimates must span this long before a drift is fitted; until then the delay is held still."""
+
+INTERPOLATION_TAPS = 16
+"""Windowed-sinc taps for reading the reference between samples (flat to ~7 kHz)."""
 
 MIN_CORRELATION = 0.3
 """Normalized correlation at the found delay below which the estimate is not trusted."""
@@ -176,8 +193,9 @@ class PlayedAudio:
         self._end = start + len(data) if self._end is None else max(self._end, start + len(data))
 
 
-def estimate_delay(mic: np.ndarray, reference: np.ndarray) -> tuple[int, float]:
-    """Lag k where mic[j] best matches reference[j + k], and the normalized correlation there.
+def estimate_delay(mic: np.ndarray, reference: np.ndarray) -> tuple[float, float]:
+    """Lag k (to a fraction of a sample) where mic[j] best matches reference[j + k], and the
+    normalized correlation there.
 
     `reference` is longer than `mic` by the lags to search. Phase-transform weighting (GCC-PHAT)
     gives one sharp peak at the direct path where plain correlation of voiced speech has many.
@@ -188,10 +206,89 @@ def estimate_delay(mic: np.ndarray, reference: np.ndarray) -> tuple[int, float]:
     weighted = np.fft.irfft(cross / (np.abs(cross) + 1e-12), size)[:lags]
     lag = int(np.argmax(weighted))
     aligned = reference[lag : lag + len(mic)]
+    fraction = 0.0
+    if 0 < lag < lags - 1:  # the peak's top between samples, from a parabola through three
+        left, top, right = weighted[lag - 1 : lag + 2]
+        curvature = left - 2 * top + right
+        fraction = 0.5 * (left - right) / curvature if curvature < 0 else 0.0
     # Sums of products, not np.dot: OpenBLAS threads a long dot product, and on a busy
     # two-core machine that took ~20 ms instead of ~0.05.
     norm = float(np.sqrt(np.sum(mic * mic) * np.sum(aligned * aligned)))
-    return lag, float(np.sum(mic * aligned)) / norm if norm > 0 else 0.0
+    return lag + fraction, float(np.sum(mic * aligned)) / norm if norm > 0 else 0.0
+
+
+class DelayTrack:
+    """The bulk delay as a line over the microphone's sample clock, fitted to recent estimates.
+
+    Theil-Sen (the median of pairwise slopes) so an estimate spoiled by the user's voice does
+    not tilt the line.
+    """
+
+    def __init__(self) -> None:
+        self._points: list[tuple[float, float]] = []  # (microphone sample index, delay)
+        self._slope = 0.0
+        self._intercept = 0.0  # delay at index 0 (relative to the first point, for precision)
+        self._origin = 0.0
+
+    @property
+    def is_known(self) -> bool:
+        """Whether any estimate has been taken."""
+        return bool(self._points)
+
+    @property
+    def latency_s(self) -> float:
+        """How late the cleaned microphone comes out (the residual echo suppressor's frames)."""
+        return LATENCY_SAMPLES / RATE_HZ
+
+    @property
+    def drift_ppm(self) -> float:
+        """How fast the delay grows, in samples per million (clock drift)."""
+        return self._slope * 1e6
+
+    def at(self, index: float | np.ndarray) -> float | np.ndarray:
+        """The delay (samples, fractional) at microphone sample `index`."""
+        return self._intercept + self._slope * (index - self._origin)
+
+    def restart(self, index: float, delay: float) -> None:
+        """The delay jumped (a stream restarted): forget the old line."""
+        self._points = []
+        self.add(index, delay)
+
+    def add(self, index: float, delay: float) -> None:
+        """One more estimate; the line is fitted again."""
+        if not self._points:
+            self._origin = index
+        self._points = [p for p in self._points if index - p[0] <= DRIFT_SPAN_S * RATE_HZ]
+        self._points.append((index, delay))
+        at = np.array([i - self._origin for i, _ in self._points])
+        delays = np.array([d for _, d in self._points])
+        if at[-1] - at[0] >= MIN_DRIFT_SPAN_S * RATE_HZ:
+            i, j = np.triu_indices(len(at), k=1)
+            apart = at[j] - at[i]
+            far = apart >= 0.25 * RATE_HZ  # close pairs' slopes are mostly estimation noise
+            self._slope = float(np.median((delays[j] - delays[i])[far] / apart[far]))
+        self._intercept = float(np.median(delays - self._slope * at))
+
+
+def _interpolation_table(steps: int = 256) -> np.ndarray:
+    """Windowed-sinc weights for `steps` + 1 fractions of a sample (1/512 sample at worst:
+    -46 dB of error at 7 kHz)."""
+    half = INTERPOLATION_TAPS // 2
+    distance = np.arange(-half + 1, half + 1)[None, :] - np.linspace(0.0, 1.0, steps + 1)[:, None]
+    return np.sinc(distance) * (0.5 + 0.5 * np.cos(np.pi * distance / (half + 1)))
+
+
+_INTERPOLATION = _interpolation_table()
+
+
+def read_between(samples: np.ndarray, positions: np.ndarray) -> np.ndarray:
+    """`samples` read at fractional `positions`; positions must lie INTERPOLATION_TAPS // 2
+    samples inside either end."""
+    half = INTERPOLATION_TAPS // 2
+    whole = np.floor(positions).astype(np.int64)
+    steps = len(_INTERPOLATION) - 1
+    weights = _INTERPOLATION[np.round((positions - whole) * steps).astype(np.int64)]
+    return np.sum(samples[whole[:, None] + np.arange(-half + 1, half + 1)[None, :]] * weights, axis=1)
 
 
 class EchoCanceller:
@@ -206,9 +303,8 @@ class EchoCanceller:
         self._n_heard = 0  # microphone samples since the stream (re)started
         self._end: int | None = None  # sample index after the newest microphone sample
         self._blocks_to_estimate = 0
-        self.delay: int | None = None
-        """Bulk delay in samples between played and heard (None until found)."""
-        self._candidate: int | None = None
+        self._track = DelayTrack()
+        self._candidate: float | None = None
         bins = BLOCK + 1
         self._background = np.zeros((PARTITIONS, bins), dtype=np.complex128)
         self._foreground = np.zeros((PARTITIONS, bins), dtype=np.complex128)
@@ -219,9 +315,28 @@ class EchoCanceller:
         self._residual_fraction = 1.0  # smoothed share of the microphone's energy the filter leaves
         self._heard_power = 0.0  # smoothed energies per block: microphone, foreground error
         self._residual_power = 0.0
+        self._suppressor = ResidualEchoSuppressor()
+
+    @property
+    def delay(self) -> int | None:
+        """Bulk delay in samples between played and heard now (None until found)."""
+        if not self._track.is_known or self._end is None:
+            return None
+        return round(float(self._track.at(self._end)))
+
+    @property
+    def latency_s(self) -> float:
+        """How late the cleaned microphone comes out (the residual echo suppressor's frames)."""
+        return LATENCY_SAMPLES / RATE_HZ
+
+    @property
+    def drift_ppm(self) -> float:
+        """How fast the delay is drifting (the two clocks' rate difference)."""
+        return self._track.drift_ppm
 
     def process(self, pcm: bytes, recorded_at_s: float) -> bytes:
-        """One microphone block (16-bit LE mono at 16 kHz; time of its LAST sample) without the echo."""
+        """One microphone block (16-bit LE mono at 16 kHz; time of its LAST sample) without the
+        echo, `latency_s` late (as many samples come out as went in)."""
         heard = np.frombuffer(pcm, dtype="<i2").astype(np.float64) / 32768.0
         if heard.size == 0:
             return pcm
@@ -229,11 +344,11 @@ class EchoCanceller:
         self._blocks_to_estimate -= 1
         if self._blocks_to_estimate <= 0:
             self._estimate()
-        if self.delay is None:
-            return pcm
-        cleaned = self._cancel(heard)
-        if cleaned is None:
-            return pcm
+        cancelled = self._cancel(heard) if self.delay is not None else None
+        # Through the suppressor even when nothing was played (it then passes the sound
+        # unchanged): the latency stays the same whatever happens.
+        cleaned, played = cancelled if cancelled is not None else (heard, np.zeros_like(heard))
+        cleaned = self._suppressor.process(cleaned, heard, played)
         return np.round(np.clip(cleaned, -1.0, 32767 / 32768) * 32768.0).astype("<i2").tobytes()
 
     def _follow(self, heard: np.ndarray, recorded_at_s: float) -> None:
@@ -266,16 +381,18 @@ class EchoCanceller:
         lag, correlation = estimate_delay(mic, reference.astype(np.float64))
         if correlation < MIN_CORRELATION:
             return
-        delay = self._max_delay - lag
-        if self.delay is not None and abs(delay - self.delay) <= DELAY_TOLERANCE:
+        delay, middle = self._max_delay - lag, self._end - n / 2
+        now = float(self._track.at(self._end)) if self._track.is_known else None
+        if now is not None and abs(delay - float(self._track.at(middle))) <= DELAY_TOLERANCE:
+            self._track.add(middle, delay)
             self._candidate = None
             return
-        # A change must show twice, unless the filters cancel nothing anyway (a missed first lock).
-        if self.delay is None or not is_working or (
-                self._candidate is not None and abs(delay - self._candidate) <= DELAY_TOLERANCE):
-            if self.delay is not None:
-                self._shift_filters(delay - self.delay)
-            self.delay, self._candidate = delay, None
+        # A change must show twice: one estimate spoiled by the user's voice is no new delay.
+        if now is None or (self._candidate is not None and abs(delay - self._candidate) <= DELAY_TOLERANCE):
+            if now is not None:
+                self._shift_filters(round(delay - now))
+            self._track.restart(middle, delay)
+            self._candidate = None
             self._residual_fraction, self._quiet_steps = 1.0, 0  # what is usual must be learned again
         else:
             self._candidate = delay
@@ -293,16 +410,22 @@ class EchoCanceller:
             padded = np.concatenate([moved.reshape(PARTITIONS, BLOCK), np.zeros((PARTITIONS, BLOCK))], axis=1)
             weights[:] = np.fft.rfft(padded, axis=1)
 
-    def _cancel(self, heard: np.ndarray) -> np.ndarray | None:
-        """Filter the block in BLOCK steps; None when nothing was played within the filter's reach."""
-        assert self._end is not None and self.delay is not None
+    def _cancel(self, heard: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+        """Filter the block in BLOCK steps: (what is left, what was played aligned with its echo);
+        None when nothing was played within the filter's reach."""
+        assert self._end is not None and self._track.is_known
         n_steps = -(-len(heard) // BLOCK)
-        first_end = self._end - (n_steps - 1) * BLOCK
-        start = first_end - (self.delay - PRE_DELAY) - (PARTITIONS + 1) * BLOCK
-        reference = self._played.samples(start, (PARTITIONS + n_steps + 1) * BLOCK)
-        if not reference.any():
+        first = self._end - (n_steps - 1) * BLOCK - (PARTITIONS + 1) * BLOCK
+        # Where each microphone sample's echo was played, along the drifting delay.
+        at = np.arange(first, first + (PARTITIONS + n_steps + 1) * BLOCK, dtype=np.float64)
+        at -= self._track.at(at) - PRE_DELAY
+        margin = INTERPOLATION_TAPS // 2
+        lo = math.floor(at[0]) - margin
+        played = self._played.samples(lo, math.ceil(at[-1]) - lo + margin + 1)
+        if not played.any():
             return None
-        frames = np.lib.stride_tricks.sliding_window_view(reference.astype(np.float64), 2 * BLOCK)
+        reference = read_between(played.astype(np.float64), at - lo)
+        frames = np.lib.stride_tricks.sliding_window_view(reference, 2 * BLOCK)
         spectra = np.fft.rfft(frames[::BLOCK], axis=1)
         out = heard.copy()
         for step in range(n_steps):
@@ -311,7 +434,9 @@ class EchoCanceller:
             newest = reference[(PARTITIONS + step) * BLOCK : (PARTITIONS + step + 1) * BLOCK]
             x = spectra[step : step + PARTITIONS][::-1]
             out[lo:stop] = self._step(x, heard[lo:stop], float(newest @ newest) / BLOCK)
-        return out
+        # reference[k] is played sound for microphone sample `first + k`, PRE_DELAY early.
+        aligned_end = (PARTITIONS + n_steps) * BLOCK - PRE_DELAY
+        return out, reference[aligned_end - len(heard) : aligned_end]
 
     def _is_double_talk(self, residual: float, heard: float) -> bool:
         """Whether the user talks over the echo: far more is left than the filter usually leaves.

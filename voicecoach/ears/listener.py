@@ -143,10 +143,12 @@ class Listener:
 
     def _judge(self, recognitions: list[Recognition]) -> list[Heard]:
         heard = []
+        # The recognizer hears the canceller's output, which runs a little behind the microphone.
+        late_s = self._echo_canceller.latency_s if self._echo_canceller is not None else 0.0
         for recognition in recognitions:
-            end_s = self._timeline.clock_of(recognition.end_s)
+            end_s = self._timeline.clock_of(recognition.end_s) - late_s
             start_s = (
-                self._timeline.clock_of(recognition.start_s)
+                self._timeline.clock_of(recognition.start_s) - late_s
                 if recognition.start_s is not None else end_s
             )
             verdict = Heard(recognition, start_s, end_s,

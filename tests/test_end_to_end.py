@@ -120,16 +120,9 @@ def test_with_echo_a_whole_set_runs_without_obeying_its_own_cues(pulse, tmp_path
     assert speaker_level(speaker, run.timeline, start_s, end_s) > 0.1
 
 
-ECHO_STOP = (
-    "known limit: with the speaker looped into the mic, the echo canceller leaves enough of the "
-    "cue that Whisper often writes a blend ('Top with control.') or an unsure 'Stop.' under the "
-    "0.3 probability floor; lowering that floor for spotted phrases let an echo-invented 'stop' "
-    "end a workout, so the floor stays and this passes only some runs")
-
-
 @pytest.mark.parametrize("has_echo", [
     pytest.param(False, id="headset"),
-    pytest.param(True, id="echo", marks=pytest.mark.xfail(strict=False, reason=ECHO_STOP)),
+    pytest.param(True, id="echo"),
 ])
 def test_stop_said_over_the_coach_still_stops(pulse, tmp_path, has_echo: bool) -> None:
     def coach_starts_a_long_cue() -> bool:

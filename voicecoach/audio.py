@@ -7,19 +7,22 @@ from dataclasses import dataclass
 from types import ModuleType
 from typing import Any, Literal
 
+from voicecoach.alsa_messages import silence_alsa_messages
 from voicecoach.errors import AudioDeviceError
 
 Direction = Literal["input", "output"]
 
 
 def import_sounddevice() -> ModuleType:
-    """Import sounddevice, turning a missing PortAudio into a message that says what to install."""
+    """Import sounddevice, turning a missing PortAudio into a message that says what to install
+    (and keeping ALSA's C-level messages off the terminal)."""
     try:
         import sounddevice
     except OSError as exc:  # raised at import when libportaudio2 is absent
         raise AudioDeviceError(
             f"PortAudio is not installed ({exc}); install it, e.g. `apt-get install libportaudio2`"
         ) from exc
+    silence_alsa_messages()
     return sounddevice
 
 

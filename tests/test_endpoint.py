@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from voicecoach.ears.base import SAMPLE_RATE_HZ
-from voicecoach.ears.endpoint import Endpointer, Utterance
+from voicecoach.ears.endpoint import EarlyOffers, Endpointer, Utterance
 from voicecoach.synth import Noise, make_noise, to_pcm16
 
 
@@ -73,6 +73,11 @@ def test_noise_that_starts_mid_stream_is_one_overlong_stretch_then_the_new_floor
     assert [u.start_s for u in found[1:] if u is not None] == [pytest.approx(4.5, abs=0.06)]
 
 
+def offers_to(offered: list[Utterance]) -> EarlyOffers:
+    """Early offers (after 0.12 s of quiet or 0.21 s of dip) that are noted and turned down."""
+    return EarlyOffers(0.12, 0.21, 2.5, lambda u: offered.append(u) is not None)
+
+
 def test_a_short_utterance_is_offered_early_and_once_answered_is_not_cut_again() -> None:
     offered: list[Utterance] = []
 
@@ -80,7 +85,7 @@ def test_a_short_utterance_is_offered_early_and_once_answered_is_not_cut_again()
         offered.append(utterance)
         return True
 
-    endpointer = Endpointer(end_silence_s=0.3, early=(0.12, 2.5, answer))
+    endpointer = Endpointer(end_silence_s=0.3, early=EarlyOffers(0.12, 0.21, 2.5, answer))
     pcm = to_pcm16(np.concatenate([quiet(0.5), tone(0.4), quiet(1.0, seed=1)]))
     step = 2 * 480  # one frame at a time, to see when the offer comes
     ended, offered_at_s = [], None
@@ -95,7 +100,7 @@ def test_a_short_utterance_is_offered_early_and_once_answered_is_not_cut_again()
 
 def test_an_early_offer_turned_down_leaves_the_utterance_to_end_as_usual() -> None:
     offered: list[Utterance] = []
-    endpointer = Endpointer(end_silence_s=0.3, early=(0.12, 2.5, lambda u: offered.append(u) is not None))
+    endpointer = Endpointer(end_silence_s=0.3, early=offers_to(offered))
     pcm = to_pcm16(np.concatenate([quiet(0.5), tone(0.3), quiet(0.2), tone(0.3), quiet(1.0, seed=1)]))
     ended = endpointer.process(pcm) + endpointer.close()
     assert len(offered) == 2  # one offer at each pause
@@ -105,7 +110,7 @@ def test_an_early_offer_turned_down_leaves_the_utterance_to_end_as_usual() -> No
 
 def test_a_breath_right_after_a_command_does_not_hold_back_the_early_offer() -> None:
     offered: list[Utterance] = []
-    endpointer = Endpointer(end_silence_s=0.3, early=(0.12, 2.5, lambda u: offered.append(u) is not None))
+    endpointer = Endpointer(end_silence_s=0.3, early=offers_to(offered))
     breath = quiet(0.8, level=0.03, seed=3)  # ~15 dB under the words, far above the room's hiss
     endpointer.process(to_pcm16(np.concatenate([quiet(1.0), tone(0.4), breath])))
     assert len(offered) == 1

@@ -37,9 +37,13 @@ def test_only_the_given_phrases_are_candidates() -> None:
     assert match is not None and match.phrase != "pause"
 
 
-def test_text_with_unknown_words_has_no_match() -> None:
-    assert PhraseMatcher(PHRASES).nearest("Refume.") is None
-    assert PhraseMatcher(PHRASES).nearest("") is None
+def test_words_in_no_dictionary_are_matched_by_spelling_more_strictly() -> None:
+    matcher = PhraseMatcher([*PHRASES, "resume"])
+    near = matcher.nearest("Refume.")  # one letter off (a British "resume", measured)
+    assert near is not None and near.phrase == "resume" and near.distance == pytest.approx(0.25)
+    far = matcher.nearest("Redium.")  # three letters off: beyond any sound-alike
+    assert far is not None and far.distance == pytest.approx(0.75)
+    assert matcher.nearest("") is None
 
 
 @pytest.mark.parametrize(("heard", "expected", "distance"), [

@@ -43,6 +43,21 @@ class Utterance:
         return self.end_s - self.start_s
 
 
+@dataclass(frozen=True)
+class EarlyOffers:
+    """When an open utterance is offered to `answer` before its end silence has passed.
+
+    After `quiet_s` of quiet, or `dip_s` of loudness DIP_DB under its words, an utterance no
+    longer than `max_s` is offered; if `answer` takes it, it is done (not cut out again).
+    A dip needs longer: within running speech, syllables dip too ("keep" came out "Skip.").
+    """
+
+    quiet_s: float
+    dip_s: float
+    max_s: float
+    answer: Callable[[Utterance], bool]
+
+
 class Endpointer:
     """Cuts a 16-bit PCM stream into utterances: frames `threshold_db` over the noise floor."""
 
@@ -53,13 +68,11 @@ class Endpointer:
         pad_s: float = 0.2,
         max_s: float = 2.5,
         floor_window_s: float = 3.0,
-        early: tuple[float, float, Callable[[Utterance], bool]] | None = None,
+        early: EarlyOffers | None = None,
     ) -> None:
-        """`early` = (silence_s, max_s, answer): after `silence_s` of quiet (less than
-        `end_silence_s`), an open utterance no longer than `max_s` is offered to `answer`; if
-        that returns True the utterance is done (the rest of it is not cut out again)."""
         self._threshold_db = threshold_db
         self._early = early
+        self._offered_at = -1  # the loud frame the latest early offer ended at
         self._end_frames = round(end_silence_s / FRAME_S)
         self._pad_frames = round(pad_s / FRAME_S)
         self._max_frames = round(max_s / FRAME_S)
@@ -134,10 +147,12 @@ class Endpointer:
             return self._cut()
         # Early offers come after quiet, or after a dip well below the words (a breath drawn
         # right after a command keeps the utterance open, but it is no command's loud core).
-        weak_frames = self._frame_index - self._last_strong
-        if self._early is not None and weak_frames == round(self._early[0] / FRAME_S):
-            _, max_s, answer = self._early
-            if (self._last_strong - self._start + 1) * FRAME_S <= max_s and answer(
+        early = self._early
+        if early is not None and self._offered_at != self._last_strong and (
+                self._frame_index - self._last_loud == round(early.quiet_s / FRAME_S)
+                or self._frame_index - self._last_strong == round(early.dip_s / FRAME_S)):
+            self._offered_at = self._last_strong
+            if (self._last_strong - self._start + 1) * FRAME_S <= early.max_s and early.answer(
                     self._slice(self._start, self._last_strong)):
                 # Answered: what follows belongs to it until a real pause.
                 self._start = None
@@ -180,13 +195,12 @@ class EndpointedRecognizer(ABC):
     name: str
 
     def __init__(self, end_silence_s: float, max_s: float, pad_s: float = 0.2,
-                 early_silence_s: float | None = None, early_max_s: float = 0.0) -> None:
-        """`early_silence_s`: decode utterances up to `early_max_s` long already after this much
-        quiet, and answer at once when `is_sure` of the result (the rest of `end_silence_s` is
-        waited out only for results that are not)."""
-        early = None if early_silence_s is None else (early_silence_s, early_max_s, self._answer_early)
+                 early: tuple[float, float, float] | None = None) -> None:
+        """`early` = (quiet_s, dip_s, max_s) of EarlyOffers: results the backend `is_sure` of
+        are given then, without waiting out `end_silence_s`."""
+        offers = None if early is None else EarlyOffers(*early, answer=self._answer_early)
         self._endpointer = Endpointer(end_silence_s=end_silence_s, pad_s=pad_s, max_s=max_s,
-                                      early=early)
+                                      early=offers)
         self._answered: list[Recognition] = []
 
     def accept(self, pcm: bytes) -> list[Recognition]:

@@ -5,6 +5,9 @@ voice often comes out as a word that *sounds* like it: "Paws." for "pause", "Eas
 "Resumé" for "resume". Comparing the phones of the transcript with the phones of each allowed
 phrase (CMU pronouncing dictionary, which ships inside the pocketsphinx wheel) recovers those
 without accepting words that merely share letters.
+
+Unsure, Whisper also writes words that are in no dictionary ("Refume." for a British "resume");
+those are compared by spelling instead, counted stricter (SPELLING_WEIGHT).
 """
 
 from __future__ import annotations
@@ -16,9 +19,13 @@ from dataclasses import dataclass
 
 from voicecoach.commands import normalize
 
+SPELLING_WEIGHT = 1.5
+"""A letter edit counts this much more than a phone edit: spelling is a poorer guide to sound
+("refume", one letter from "resume", passes at 0.25; "redium", three, does not)."""
+
 
 def phone_distance(heard: Sequence[str], expected: Sequence[str]) -> int:
-    """Levenshtein distance between two phone sequences."""
+    """Levenshtein distance between two phone sequences (or two strings, letter by letter)."""
     row = list(range(len(expected) + 1))
     for i, phone in enumerate(heard, start=1):
         diagonal, row[0] = row[0], i
@@ -71,15 +78,20 @@ class PhraseMatcher:
                         if (ph := phones_of(p)) is not None and ph}
 
     def nearest(self, text: str, among: Iterable[str] | None = None) -> Match | None:
-        """The closest phrase (of `among`, default all) to normalized `text`, if it has phones."""
-        heard = phones_of(normalize(text))
-        if not heard:
+        """The closest phrase (of `among`, default all) to normalized `text`: by phones, or by
+        spelling when a word of it is in no dictionary."""
+        key = normalize(text)
+        if not key:
             return None
+        heard = phones_of(key)
         candidates = self._phones if among is None else {
             p: self._phones[p] for p in among if p in self._phones}
         best: Match | None = None
         for phrase, expected in candidates.items():
-            match = Match(phrase, phone_distance(heard, expected) / len(expected))
+            if heard is not None:
+                match = Match(phrase, phone_distance(heard, expected) / len(expected))
+            else:
+                match = Match(phrase, SPELLING_WEIGHT * phone_distance(key, phrase) / len(phrase))
             if best is None or match.distance < best.distance:
                 best = match
         return best

@@ -56,6 +56,10 @@ EARLY_SILENCE_S = 0.12
 """After this much quiet a short utterance is decoded already; a whole allowed phrase (not a
 prefix of another) is acted on at once instead of after END_SILENCE_S (saves ~0.2 s)."""
 
+EARLY_DIP_S = 0.21
+"""Or after this long well under the words' loudness (a breath right after the command): dips
+inside running speech are shorter; at 0.12 s they added ~10 false accepts per 10 minutes."""
+
 EARLY_MAX_S = 1.5
 """Only utterances up to this long are decoded early (commands take 0.3-1.3 s; longer speech
 that pauses is more likely a sentence going on)."""
@@ -162,7 +166,7 @@ class WhisperRecognizer(EndpointedRecognizer):
         state, only exact phrases (no sound-alike matching, no spotting).
         """
         super().__init__(end_silence_s, MAX_SPOTTING_S, PAD_S,
-                         EARLY_SILENCE_S if restricted else None, EARLY_MAX_S)
+                         (EARLY_SILENCE_S, EARLY_DIP_S, EARLY_MAX_S) if restricted else None)
         model = model if model is not None else load_model(model_dir, compute_type, cpu_threads)
         self._transcriber = Transcriber(model, window_s, beam_size)
         self._index = {normalize(p): c for c, items in phrases.items() for p in items}

@@ -236,11 +236,6 @@ class DelayTrack:
         return bool(self._points)
 
     @property
-    def latency_s(self) -> float:
-        """How late the cleaned microphone comes out (the residual echo suppressor's frames)."""
-        return LATENCY_SAMPLES / RATE_HZ
-
-    @property
     def drift_ppm(self) -> float:
         """How fast the delay grows, in samples per million (clock drift)."""
         return self._slope * 1e6
@@ -348,7 +343,7 @@ class EchoCanceller:
         # Through the suppressor even when nothing was played (it then passes the sound
         # unchanged): the latency stays the same whatever happens.
         cleaned, played = cancelled if cancelled is not None else (heard, np.zeros_like(heard))
-        cleaned = self._suppressor.process(cleaned, heard, played)
+        cleaned = self._suppressor.process(cleaned, played)
         return np.round(np.clip(cleaned, -1.0, 32767 / 32768) * 32768.0).astype("<i2").tobytes()
 
     def _follow(self, heard: np.ndarray, recorded_at_s: float) -> None:

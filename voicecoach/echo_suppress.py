@@ -3,12 +3,13 @@
 Through a real loop the filter removes 15-25 dB of the coach's voice, not all of it, and less for
 a moment whenever the path moves; Whisper hears words in what is left: a cue's "And up...
 halfway... and down" came out as "End workout", a stop phrase. Energy cannot tell a badly
-cancelled echo from the user's voice, but coherence can: in a band where the microphone follows
-what was played (high coherence with the reference), what the filter left is echo and is turned
-down; in a band holding the user's voice the microphone does not follow the reference and the
-band passes. This is the non-linear stage of telephone echo cancellers (WebRTC's legacy AEC
-weighs the same coherence). Done per band, not per block, so the "s" of "stop" (high, where the
-coach's voiced echo is weak) survives while the cue's vowels under it are suppressed.
+cancelled echo from the user's voice, but coherence can: in a band where what the filter left
+still follows what was played (high coherence with the reference), it is echo and is turned
+down; the user's voice does not follow the reference and passes. This is the non-linear stage of
+telephone echo cancellers (WebRTC's legacy AEC weighs coherence too, of the microphone rather
+than of the filter's output: measured here, that cut the user's word over the coach by 9 dB).
+Done per band, not per block, so the "s" of "stop" (high, where the coach's voiced echo is
+weak) survives while the cue's vowels under it are suppressed.
 
 Short-time spectra of 20 ms Hann-square-root frames, hop 10 ms: the output is 20 ms late (a hop
 of window, and a hop of buffering so blocks of any length can be answered at once).
@@ -41,7 +42,7 @@ class ResidualEchoSuppressor:
 
     def __init__(self) -> None:
         self._window = np.sqrt(0.5 - 0.5 * np.cos(2 * np.pi * np.arange(2 * HOP) / (2 * HOP)))
-        self._frames = np.zeros((3, 2 * HOP))  # output, microphone, reference: the newest frame
+        self._frames = np.zeros((2, 2 * HOP))  # output, reference: the newest frame
         self._filled = HOP  # the first frame starts half a frame before the stream
         bins = HOP + 1
         self._reference_power = np.zeros(bins)
@@ -50,11 +51,11 @@ class ResidualEchoSuppressor:
         self._tail = np.zeros(HOP)  # second half of the last synthesized frame
         self._ready = np.zeros(LATENCY_SAMPLES - HOP)  # finished, not yet returned (starts as the delay)
 
-    def process(self, output: np.ndarray, microphone: np.ndarray, reference: np.ndarray) -> np.ndarray:
+    def process(self, output: np.ndarray, reference: np.ndarray) -> np.ndarray:
         """The linear filter's `output` with residual echo turned down; `reference` is what was
-        played, aligned with the `microphone`'s echo of it (zeros where nothing was played)."""
+        played, aligned with its echo in the microphone (zeros where nothing was played)."""
         finished = [self._ready]
-        streams = np.stack([output, microphone, reference])
+        streams = np.stack([output, reference])
         at = 0
         while at < len(output):
             take = min(len(output) - at, 2 * HOP - self._filled)
@@ -71,7 +72,7 @@ class ResidualEchoSuppressor:
 
     def _frame(self) -> np.ndarray:
         """Suppress one frame; returns its first HOP finished samples (overlap-added)."""
-        output, _, reference = np.fft.rfft(self._frames * self._window, axis=1)
+        output, reference = np.fft.rfft(self._frames * self._window, axis=1)
         keep = SMOOTHING
         self._reference_power = keep * self._reference_power + (1 - keep) * np.abs(reference) ** 2
         self._output_power = keep * self._output_power + (1 - keep) * np.abs(output) ** 2

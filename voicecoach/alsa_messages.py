@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import functools
 
 _HANDLER_TYPE = ctypes.CFUNCTYPE(None, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p,
                                  ctypes.c_int, ctypes.c_char_p)
@@ -25,8 +26,9 @@ _HANDLER = _HANDLER_TYPE(_drop)
 """Kept for the life of the process: ALSA holds a pointer to it."""
 
 
+@functools.cache
 def silence_alsa_messages() -> bool:
-    """Stop alsa-lib printing to stderr; False where there is no ALSA (nothing to silence)."""
+    """Stop alsa-lib printing to stderr (once per process); False where there is no ALSA."""
     name = ctypes.util.find_library("asound")
     if name is None:
         return False

@@ -181,8 +181,6 @@ class WhisperRecognizer(EndpointedRecognizer):
         self.set_commands(set(self._index.values()) if commands is None else commands)
         self.last_evidence: TranscriptEvidence | None = None
         """The confidence model's inputs for the latest credible match (for tuning it)."""
-        self._last_phrase: str | None = None
-        """The allowed phrase the latest transcript was, word for word (None: it was not)."""
 
     @property
     def commands(self) -> frozenset[Command]:
@@ -203,17 +201,12 @@ class WhisperRecognizer(EndpointedRecognizer):
         # Room for a cue's words around a spotted "stop": ~4 tokens per second of speech.
         max_tokens = 12 + round(4 * max(0.0, utterance.duration_s - 1.0))
         transcript = self._transcriber.transcribe(utterance.pcm, self._prompt, max_tokens)
-        self._last_phrase = None
         if not transcript.text:
             return None
         text = without_repeats(transcript.text)
         key = command_text(text)
         phrase, heard, distance, is_spotted = self._match(key, utterance.duration_s > MAX_COMMAND_S)
         command = self._allowed.get(phrase) if phrase is not None else None
-        # Only the bare phrase counts for acting early: "Please. Skip." was the start of a
-        # sentence that went on ("...skip the intro") in the benchmark's chatter.
-        is_bare = distance == 0.0 and not is_spotted and normalize(text) == key
-        self._last_phrase = phrase if is_bare else None
         if command is None:
             return Recognition(None, text, 0.0, self.name, end_s=utterance.end_s,
                                start_s=utterance.start_s)
@@ -235,10 +228,13 @@ class WhisperRecognizer(EndpointedRecognizer):
                            is_spotted=is_spotted)
 
     def is_sure(self, recognition: Recognition) -> bool:
-        """An early result stands when it is a command, heard as exactly an allowed phrase that
-        no longer allowed phrase begins with ("pause" could still become "pause workout")."""
-        phrase = self._last_phrase
-        return (recognition.command is not None and phrase is not None
+        """An early result stands when its transcript is, word for word, an allowed phrase of
+        its command that no longer allowed phrase begins with ("pause" could still become "pause
+        workout"). Not a sound-alike, not with fillers: "Please. Skip." was the start of a
+        sentence that went on, in the benchmark's chatter."""
+        phrase = normalize(recognition.text)
+        return (not recognition.is_spotted and recognition.command is not None
+                and self._allowed.get(phrase) is recognition.command
                 and not any(other.startswith(f"{phrase} ") for other in self._allowed))
 
     def _match(self, key: str, is_long: bool) -> tuple[str | None, str, float, bool]:

@@ -76,6 +76,39 @@ def test_a_spotted_stop_counts_only_while_the_coach_speaks(speaking) -> None:
     assert EchoGate(None).rejection(spotted, 11.0, 11.5) is not None
 
 
+def test_over_the_coach_only_the_exact_words_count(speaking) -> None:
+    """A sound-alike ("pays" for "pain") is what the coach's leftover echo produces."""
+    gate = EchoGate(speaking)
+    sounds_like = Recognition(Command.SAFETY, "pays", 0.9, "test", sound_distance=0.33)
+    assert gate.rejection(sounds_like, 11.0, 11.5) == (
+        "only sounds like a command, over the coach's voice")
+    assert gate.rejection(said(Command.SAFETY, "pain"), 11.0, 11.5) is None
+    assert gate.rejection(sounds_like, 20.0, 20.5) is None  # the coach silent: a person's "pays"
+
+
+def test_an_utterance_the_echo_canceller_took_away_is_the_coachs_voice(speaking) -> None:
+    gate = EchoGate(speaking)
+    stop = said(Command.STOP, "Stop.")
+    assert gate.rejection(stop, 11.0, 11.5, kept_db=-30.4) == (
+        "the coach's echo (the canceller took 30 dB of it away)")
+    assert gate.rejection(stop, 11.0, 11.5, kept_db=-6.0) is None  # said over the coach
+    assert gate.rejection(stop, 20.0, 20.5, kept_db=0.0) is None
+
+
+def test_the_echo_delay_lengthens_the_gate_after_the_coach() -> None:
+    signal = SpeakingSignal()
+    signal.started("with control", at_s=10.0)
+    signal.stopped(at_s=12.0)
+    sounds_like = Recognition(Command.SAFETY, "pays", 0.9, "test", sound_distance=0.33)
+    # 12.5 s is past the 0.3 s tail, but the echo of the cue's end arrives 0.4 s late
+    assert EchoGate(signal).rejection(sounds_like, 12.5, 12.8) is None
+    late_echo = EchoGate(signal, echo_delay_s=lambda: 0.4)
+    assert late_echo.rejection(sounds_like, 12.5, 12.8) is not None
+    assert late_echo.rejection(sounds_like, 12.6, 12.9) is None
+    # nothing is gated sooner before a cue: the echo cannot come before the sound
+    assert late_echo.rejection(said(Command.PAUSE), 9.5, 9.6) is None
+
+
 # ---- on the real engine: echo of a cue mixed into the microphone -------------------------
 
 CUE = "숨을 깊게"  # "breathe deeply": contains no command word

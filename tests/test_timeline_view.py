@@ -98,7 +98,7 @@ def test_recognitions_carry_the_gates_verdict_and_when_they_were_said(tmp_path: 
     timeline.update(snapshot("phase"))
     now = time.monotonic()
     heard = Heard(Recognition(Command.STOP, "end workout", 0.61, "pocketsphinx"),
-                  now - 1.0, now - 0.5, "coach speaking")
+                  now - 1.0, now - 0.5, "coach speaking", kept_db=-23.46)
     timeline.recognized(heard)
     timeline.close()
     record = read_timeline(path)[-1]
@@ -108,6 +108,7 @@ def test_recognitions_carry_the_gates_verdict_and_when_they_were_said(tmp_path: 
     assert record.data["command"] == "stop" and record.data["confidence"] == 0.61
     assert record.data["start_s"] == pytest.approx(11.5, abs=0.05)
     assert record.data["end_s"] == pytest.approx(12.0, abs=0.05)
+    assert record.data["kept_db"] == -23.5
 
 
 def test_before_the_clock_starts_records_are_at_zero(tmp_path: Path) -> None:

@@ -31,6 +31,7 @@ import threading
 import numpy as np
 
 from voicecoach.echo_suppress import LATENCY_SAMPLES, ResidualEchoSuppressor
+from voicecoach.kept_energy import KeptEnergy
 
 RATE_HZ = 16_000
 """The recognizers' rate: the reference is kept, and the microphone arrives, at 16 kHz."""
@@ -43,6 +44,14 @@ PARTITIONS = 6
 
 PRE_DELAY = 160
 """Samples of filter before the estimated direct path (10 ms), for estimation error."""
+
+MAX_DELAY_S = 1.0
+"""The longest speaker-to-microphone delay looked for, timestamps included. Measured 0.39-0.42 s
+through PulseAudio with a 200 ms loop, and it moved 20 ms at once under load; Bluetooth speakers
+add 0.1-0.3 s. At 0.4 s a run whose delay grew past it never found the echo again."""
+
+KEEP_ENERGY_S = 12.0
+"""Energies in and out are kept this long: the longest utterance transcribed (8 s) and a wait."""
 
 MIN_DELAY_S = -0.1
 """Echo may seem to come before the sound was played: both timestamps are estimates."""
@@ -235,6 +244,11 @@ class DelayTrack:
         """Whether any estimate has been taken."""
         return bool(self._points)
 
+    def kept_db(self, start_s: float, end_s: float) -> float | None:
+        """How much of the microphone's energy is left in the output between two instants of
+        the output stream (seconds of it; 0 dB: nothing taken away), None if too long ago."""
+        return self._kept.kept_db(start_s, end_s)
+
     @property
     def drift_ppm(self) -> float:
         """How fast the delay grows, in samples per million (clock drift)."""
@@ -289,7 +303,7 @@ def read_between(samples: np.ndarray, positions: np.ndarray) -> np.ndarray:
 class EchoCanceller:
     """Removes the speaker's echo from microphone blocks."""
 
-    def __init__(self, played: PlayedAudio, max_delay_s: float = 0.4) -> None:
+    def __init__(self, played: PlayedAudio, max_delay_s: float = MAX_DELAY_S) -> None:
         """`max_delay_s`: the longest speaker-to-microphone delay to look for (timestamps included)."""
         self._played = played
         self._max_delay = round(max_delay_s * RATE_HZ)
@@ -311,6 +325,7 @@ class EchoCanceller:
         self._heard_power = 0.0  # smoothed energies per block: microphone, foreground error
         self._residual_power = 0.0
         self._suppressor = ResidualEchoSuppressor()
+        self._kept = KeptEnergy(KEEP_ENERGY_S, LATENCY_SAMPLES)
 
     @property
     def delay(self) -> int | None:
@@ -320,9 +335,21 @@ class EchoCanceller:
         return round(float(self._track.at(self._end)))
 
     @property
+    def delay_s(self) -> float:
+        """The same in seconds, 0.0 until found: how long after a sound is played its echo
+        arrives (on the timestamps' clocks)."""
+        delay = self.delay
+        return 0.0 if delay is None else max(0.0, delay / RATE_HZ)
+
+    @property
     def latency_s(self) -> float:
         """How late the cleaned microphone comes out (the residual echo suppressor's frames)."""
         return LATENCY_SAMPLES / RATE_HZ
+
+    def kept_db(self, start_s: float, end_s: float) -> float | None:
+        """How much of the microphone's energy is left in the output between two instants of
+        the output stream (seconds of it; 0 dB: nothing taken away), None if too long ago."""
+        return self._kept.kept_db(start_s, end_s)
 
     @property
     def drift_ppm(self) -> float:
@@ -344,6 +371,7 @@ class EchoCanceller:
         # unchanged): the latency stays the same whatever happens.
         cleaned, played = cancelled if cancelled is not None else (heard, np.zeros_like(heard))
         cleaned = self._suppressor.process(cleaned, played)
+        self._kept.add(heard, cleaned)
         return np.round(np.clip(cleaned, -1.0, 32767 / 32768) * 32768.0).astype("<i2").tobytes()
 
     def _follow(self, heard: np.ndarray, recorded_at_s: float) -> None:

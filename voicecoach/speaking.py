@@ -43,11 +43,13 @@ class SpeakingSignal:
                 last = self._recent[-1]
                 self._recent[-1] = Utterance(last.text, last.start_s, end)
 
-    def is_gated(self, at_s: float, tail_s: float) -> bool:
-        """True while the coach speaks at `at_s`, or stopped less than `tail_s` before it."""
+    def is_gated(self, at_s: float, tail_s: float, end_tail_s: float | None = None) -> bool:
+        """True while the coach speaks at `at_s`, starts within `tail_s` after it, or stopped
+        less than `end_tail_s` (default `tail_s`) before it."""
+        after_s = tail_s if end_tail_s is None else end_tail_s
         with self._lock:
             return any(
-                u.start_s - tail_s <= at_s and (u.end_s is None or at_s <= u.end_s + tail_s)
+                u.start_s - tail_s <= at_s and (u.end_s is None or at_s <= u.end_s + after_s)
                 for u in self._recent
             )
 

@@ -28,6 +28,9 @@ class Recognition:
     is_spotted: bool = False
     """A stop/safety phrase found inside longer speech (how it sounds over the coach's voice);
     the gate accepts these only while the coach speaks."""
+    sound_distance: float = 0.0
+    """How far the words heard sound from the phrase: 0 when they are the phrase (a closed
+    grammar always returns the phrase itself), up to ~0.34 for a sound-alike ("Paws.")."""
 
 
 class Recognizer(Protocol):

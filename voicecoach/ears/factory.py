@@ -115,14 +115,16 @@ def choose_recognizer(
         settings, "because no Vosk model was found (`voicecoach model download` gets one)")
 
 
-def gate_for(settings: Settings, speaking: SpeakingSignal | None) -> EchoGate:
-    """The echo gate configured from recognition.* settings."""
+def gate_for(settings: Settings, speaking: SpeakingSignal | None,
+             canceller: EchoCanceller | None = None) -> EchoGate:
+    """The echo gate configured from recognition.* settings (and the canceller's measured echo
+    delay, when there is one)."""
     rec = settings.recognition
     return EchoGate(speaking, GatePolicy(
         tail_s=rec.gate_tail_s,
         min_confidence=rec.min_confidence,
         is_barge_in=rec.listening_mode is ListeningMode.BARGE_IN,
-    ))
+    ), echo_delay_s=(lambda: canceller.delay_s) if canceller is not None else None)
 
 
 def microphone(device: int | str | None) -> Callable[[Listener], Capture]:
@@ -160,6 +162,6 @@ def open_ears(
                                          cue_texts=cue_texts)
     canceller = (EchoCanceller(speaking_signal.audio)
                  if speaking_signal is not None and settings.recognition.echo_cancel else None)
-    listener = Listener(recognizer, gate_for(settings, speaking_signal), microphone(device),
+    listener = Listener(recognizer, gate_for(settings, speaking_signal, canceller), microphone(device),
                         on_heard=on_heard, post=post, echo_canceller=canceller)
     return listener, note

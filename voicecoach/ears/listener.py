@@ -27,6 +27,8 @@ class Heard:
     start_s: float
     end_s: float
     rejected_because: str | None
+    kept_db: float | None = None
+    """How much of its sound the echo canceller let through (None without one)."""
 
 
 class Timeline:
@@ -141,6 +143,13 @@ class Listener:
         if self._post is not None:
             self._post(MicrophoneBack())
 
+    def _kept_db(self, recognition: Recognition) -> float | None:
+        """How much of the utterance's sound the echo canceller let through (None: no canceller)."""
+        if self._echo_canceller is None or recognition.end_s is None:
+            return None
+        start_s = recognition.end_s if recognition.start_s is None else recognition.start_s
+        return self._echo_canceller.kept_db(start_s, recognition.end_s)
+
     def _judge(self, recognitions: list[Recognition]) -> list[Heard]:
         heard = []
         # The recognizer hears the canceller's output, which runs a little behind the microphone.
@@ -151,8 +160,9 @@ class Listener:
                 self._timeline.clock_of(recognition.start_s) - late_s
                 if recognition.start_s is not None else end_s
             )
+            kept_db = self._kept_db(recognition)
             verdict = Heard(recognition, start_s, end_s,
-                            self.gate.rejection(recognition, start_s, end_s))
+                            self.gate.rejection(recognition, start_s, end_s, kept_db), kept_db)
             heard.append(verdict)
             if self._on_heard is not None:
                 self._on_heard(verdict)

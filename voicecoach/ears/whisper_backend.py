@@ -225,7 +225,7 @@ class WhisperRecognizer(EndpointedRecognizer):
         return Recognition(command if confidence >= self._min_confidence else None,
                            heard if is_spotted else text, confidence, self.name,
                            end_s=utterance.end_s, start_s=utterance.start_s,
-                           is_spotted=is_spotted)
+                           is_spotted=is_spotted, sound_distance=distance)
 
     def is_sure(self, recognition: Recognition) -> bool:
         """An early result stands when its transcript is, word for word, an allowed phrase of

@@ -1,0 +1,42 @@
+"""KeptEnergy: the share of the microphone's sound the echo canceller let through."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from voicecoach.kept_energy import RATE_HZ, KeptEnergy
+
+LATENCY = 319
+
+
+def feed(kept: KeptEnergy, heard: np.ndarray, cleaned: np.ndarray, block: int = 1600) -> None:
+    for at in range(0, len(heard), block):
+        kept.add(heard[at : at + block], cleaned[at : at + block])
+
+
+def test_echo_taken_away_and_a_voice_let_through_are_told_apart() -> None:
+    rng = np.random.default_rng(1)
+    echo, voice = 0.3 * rng.standard_normal(3 * RATE_HZ), 0.2 * rng.standard_normal(RATE_HZ)
+    heard = echo.copy()
+    heard[RATE_HZ : 2 * RATE_HZ] += voice  # the user talks over the echo in the second second
+    residual = 0.01 * echo  # the canceller took 40 dB of the echo away
+    residual[RATE_HZ : 2 * RATE_HZ] += voice
+    cleaned = np.concatenate([np.zeros(LATENCY), residual])[: len(heard)]  # it comes out late
+    kept = KeptEnergy(keep_s=12.0, latency_samples=LATENCY)
+    feed(kept, heard, cleaned)
+    assert kept.kept_db(0.1, 0.9) == pytest.approx(-40.0, abs=0.5)
+    # voice at 0.2 over echo at 0.3: 4/13 of the microphone's energy is left
+    assert kept.kept_db(1.1, 1.9) == pytest.approx(10 * np.log10(4 / 13), abs=0.5)
+
+
+def test_nothing_taken_away_is_0_db_and_what_is_gone_is_unknown() -> None:
+    rng = np.random.default_rng(2)
+    heard = 0.1 * rng.standard_normal(3 * RATE_HZ)
+    cleaned = np.concatenate([np.zeros(LATENCY), heard])[: len(heard)]
+    kept = KeptEnergy(keep_s=1.0, latency_samples=LATENCY)
+    feed(kept, heard, cleaned)
+    assert kept.kept_db(2.2, 2.9) == pytest.approx(0.0, abs=0.2)
+    assert kept.kept_db(0.5, 1.0) is None  # older than the second kept
+    assert kept.kept_db(2.5, 3.5) is None  # not heard yet
+    assert kept.kept_db(2.5, 2.5) is None

@@ -1,0 +1,52 @@
+"""How much of the microphone's sound the echo canceller let through, over any recent stretch.
+
+The number that tells the user's voice from the coach's leftover echo: Whisper writes words for
+both (the leftover is faint but clean, and the prompt lists the commands), yet the canceller took
+20-35 dB away from the echo and nothing from a voice it has never played. Measured on recorded
+PulseAudio loops: "stop" said over the coach kept -0.5 to -7.4 dB of the microphone's energy
+(12 of 12 utterances); the echo decoded as words kept -13 to -35 dB, except a few during the
+canceller's first seconds or a jump of the echo path.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+RATE_HZ = 16_000
+
+
+class KeptEnergy:
+    """Squared samples in and out of the canceller, the last `keep_s` seconds of each.
+
+    Output sample i (the recognizer's audio time i / RATE_HZ) answers microphone sample
+    i - `latency_samples`: the canceller's output runs that late.
+    """
+
+    def __init__(self, keep_s: float, latency_samples: int) -> None:
+        self._size = round(keep_s * RATE_HZ)
+        self._heard = np.zeros(self._size)
+        self._cleaned = np.zeros(self._size)
+        self._latency = latency_samples
+        self._n = 0  # samples recorded so far (input and output alike)
+
+    def add(self, heard: np.ndarray, cleaned: np.ndarray) -> None:
+        """One block: the microphone's samples and as many output samples."""
+        at = np.arange(self._n, self._n + len(heard)) % self._size
+        self._heard[at] = heard**2
+        self._cleaned[at] = cleaned**2
+        self._n += len(heard)
+
+    def kept_db(self, start_s: float, end_s: float) -> float | None:
+        """Output energy over the recognizer's [start_s, end_s] against the microphone's energy
+        over the same sound (0 dB: nothing was taken away); None when that is no longer kept."""
+        first, last = round(start_s * RATE_HZ), round(end_s * RATE_HZ)
+        if last <= first or max(0, first - self._latency) < self._n - self._size or last > self._n:
+            return None
+        out = float(self._cleaned[np.arange(first, last) % self._size].sum())
+        heard_at = np.arange(max(0, first - self._latency), last - self._latency)
+        heard = float(self._heard[heard_at % self._size].sum())
+        if heard <= 0.0:
+            return 0.0
+        return 10.0 * math.log10(max(out, 1e-12 * heard) / heard)

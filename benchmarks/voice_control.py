@@ -32,10 +32,12 @@ import numpy as np
 if __package__ in (None, ""):  # run as a script: make the project importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from benchmarks.room_echo import CueTrack, cue_track, hear_in_room
 from voicecoach import corpus
 from voicecoach.commands import Command, normalize
 from voicecoach.corpus import Clip, Speaker
 from voicecoach.ears.base import SAMPLE_RATE_HZ, Recognizer
+from voicecoach.ears.gate import GatePolicy
 from voicecoach.synth import Noise, make_noise, speech_rms, to_pcm16
 
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
@@ -43,6 +45,9 @@ BLOCK_S = 0.1
 """Audio is fed in the same 100 ms blocks as the live capture."""
 NOISE_PREROLL_S = 3.0
 """Background noise fed before each noisy clip: the noise is there before the user speaks."""
+ROOM_STRETCH = "coach cues, heard back through a room*"
+ROOM_NOTE = ("the same cues played and heard back (0.2 s, reflections, -60 dBFS hiss) through the "
+             "echo canceller and echo gate of a workout; the baselines hear the echo as it is, ungated")
 COACH = Speaker("en-us", 165, 50)
 """The coach's voice: espeak-ng's default English voice at the default rate_wpm."""
 
@@ -142,6 +147,8 @@ class Corpus:
 
     commands: list[Clip]
     stretches: dict[str, np.ndarray]
+    cue_track: CueTrack
+    """The same cues as "coach cues", to be played and heard back through a room."""
 
 
 def load_phrases(config_file: Path | None = None) -> dict[Command, tuple[str, ...]]:
@@ -177,15 +184,16 @@ def build_corpus(phrases: Mapping[Command, Sequence[str]], quick: bool, split: c
     others = corpus.speakers(12, split, seed + 1)
     if quick:
         cues, prose = cues[:40], prose[:15]
+    cue_clips = list(corpus.phrase_clips(cues, [COACH], seed=seed))
     stretches = {
-        "coach cues": corpus.stretch(corpus.phrase_clips(cues, [COACH], seed=seed)),
+        "coach cues": corpus.stretch(cue_clips),
         "other speech": corpus.stretch(corpus.phrase_clips(
             list(corpus.CHATTER) + prose, others, seed=seed)),
     }
     noise_s = 60.0 if quick else 300.0
     for kind in Noise:
         stretches[f"{kind} noise"] = corpus.noise_stretch(kind, noise_s, 0.03, seed)
-    return Corpus(clips, stretches)
+    return Corpus(clips, stretches, cue_track(cue_clips))
 
 
 # ----------------------------------------------------------------------------- measuring
@@ -201,6 +209,9 @@ class Score:
     by_phrase: dict[str, list[bool]] = field(default_factory=lambda: defaultdict(list))
     latency_s: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
     false_accepts: dict[str, tuple[int, float, list[str]]] = field(default_factory=dict)
+    in_room: tuple[int, float, list[str]] = (0, 0.0, [])
+    """False accepts of the coach's cues heard back through a room, as a workout would act on
+    them (canceller and echo gate; the baseline has neither)."""
     right_confidence: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
     """Per condition, per clip: best confidence of the right command (0 = never heard)."""
     false_confidence: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
@@ -238,7 +249,8 @@ def is_accepted(recognition, min_confidence: float) -> bool:
     return recognition.command is not None and recognition.confidence >= min_confidence
 
 
-def measure(recognizer: Recognizer, data: Corpus, min_confidence: float, seed: int = 0) -> Score:
+def measure(recognizer: Recognizer, data: Corpus, min_confidence: float, seed: int = 0,
+            is_baseline: bool = False) -> Score:
     """Run one backend over the whole corpus."""
     score = Score()
     rng = np.random.default_rng(seed)
@@ -266,6 +278,12 @@ def measure(recognizer: Recognizer, data: Corpus, min_confidence: float, seed: i
         heard = [r for r in results if is_accepted(r, min_confidence)]
         score.false_accepts[name] = (len(heard), len(audio) / SAMPLE_RATE_HZ,
                                      [f"{r.text}" for r in heard])
+    recognizer.flush()
+    acted = [h for h in hear_in_room(recognizer, GatePolicy(min_confidence=min_confidence),
+                                     data.cue_track, is_echo_handled=not is_baseline)
+             if h.rejected_because is None]
+    score.in_room = (len(acted), len(data.cue_track.played) / SAMPLE_RATE_HZ,
+                     [h.recognition.text for h in acted])
     return score
 
 
@@ -389,7 +407,8 @@ def summary(name: str, score: Score, cost: Mapping[str, float]) -> dict[str, obj
     ack = lat + np.array(mixer_delays_s(len(lat)))
     clean = np.array(score.latency_s.get("clean") or [np.nan])
     fa = {k: {"count": n, "audio_s": round(d, 1), "per_hour": round(n / d * 3600, 1),
-              "heard": heard[:20]} for k, (n, d, heard) in score.false_accepts.items()}
+              "heard": heard[:20]}
+          for k, (n, d, heard) in {**score.false_accepts, ROOM_STRETCH: score.in_room}.items()}
     return {
         "backend": name,
         "acceptance": {k: round(sum(v) / len(v), 4) for k, v in score.accepted.items()},
@@ -428,6 +447,7 @@ def markdown(records: Sequence[Mapping[str, object]]) -> str:
         cells = [f"{r['false_accepts'][s]['per_hour']:.0f} ({r['false_accepts'][s]['count']} in "  # type: ignore[index]
                  f"{r['false_accepts'][s]['audio_s'] / 60:.1f} min)" for r in records]  # type: ignore[index]
         lines.append(f"| {s} | " + " | ".join(cells) + " |")
+    lines.append(f"\n\\* {ROOM_NOTE}")
     lines += ["", "### Latency and cost", "", head.rstrip()]
     rows = [
         ("end of speech -> result, median", lambda r: f"{1000 * r['latency_s']['median']:.0f} ms"),
@@ -556,7 +576,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     records = []
     for name in chosen:
         began = time.time()
-        score = measure(available[name](phrases), data, args.min_confidence)
+        score = measure(available[name](phrases), data, args.min_confidence,
+                        is_baseline=name.endswith("-baseline"))
         cost = listening_cost(name, 30.0 if args.quick else 60.0)
         records.append(summary(name, score, cost))
         print(f"{name}: measured in {time.time() - began:.0f} s", file=sys.stderr)

@@ -244,11 +244,6 @@ class DelayTrack:
         """Whether any estimate has been taken."""
         return bool(self._points)
 
-    def kept_db(self, start_s: float, end_s: float) -> float | None:
-        """How much of the microphone's energy is left in the output between two instants of
-        the output stream (seconds of it; 0 dB: nothing taken away), None if too long ago."""
-        return self._kept.kept_db(start_s, end_s)
-
     @property
     def drift_ppm(self) -> float:
         """How fast the delay grows, in samples per million (clock drift)."""

@@ -95,6 +95,17 @@ def test_an_utterance_the_echo_canceller_took_away_is_the_coachs_voice(speaking)
     assert gate.rejection(stop, 20.0, 20.5, kept_db=0.0) is None
 
 
+def test_before_the_canceller_finds_the_echo_a_stop_inside_the_coachs_words_is_not_trusted(
+        speaking) -> None:
+    gate = EchoGate(speaking)
+    spotted = Recognition(Command.SAFETY, "pain", 0.9, "test", is_spotted=True)
+    assert gate.rejection(spotted, 11.0, 13.0, kept_db=0.0, is_echo_unknown=True) == (
+        "stop/safety phrase inside the coach's words, its echo not yet found")
+    assert gate.rejection(spotted, 11.0, 13.0, kept_db=-3.0) is None  # echo found, little taken
+    assert gate.rejection(said(Command.STOP, "Stop."), 11.0, 11.5, kept_db=0.0,
+                          is_echo_unknown=True) is None  # said alone, it still counts
+
+
 def test_the_echo_delay_lengthens_the_gate_after_the_coach() -> None:
     signal = SpeakingSignal()
     signal.started("with control", at_s=10.0)

@@ -49,11 +49,13 @@ class EchoGate:
         self._echo_delay_s = echo_delay_s or (lambda: 0.0)
 
     def rejection(self, recognition: Recognition, start_s: float, end_s: float,
-                  kept_db: float | None = None) -> str | None:
+                  kept_db: float | None = None, is_echo_unknown: bool = False) -> str | None:
         """Why the result must be ignored, or None to act on it; times are monotonic seconds.
 
         `kept_db`: how much of the microphone's energy over the utterance the echo canceller
-        let through (kept_energy.py), when one runs.
+        let through (kept_energy.py), when one runs. `is_echo_unknown`: a canceller runs but has
+        not found the echo yet (the first second or two of the first cue), so the coach's voice
+        reaches the recognizer whole and kept_db says nothing.
         """
         if recognition.command is None:
             return "not a command"
@@ -64,6 +66,10 @@ class EchoGate:
         overlaps = self._speaking is not None and self._overlaps_speech(start_s, end_s)
         if recognition.is_spotted and not overlaps:
             return "stop/safety phrase inside other words, with the coach silent"
+        # Measured in CI: "pain" found inside the uncancelled echo of "Leg lifts: Straight-leg
+        # lifts." 2.5 s into a run. A stop said alone is still heard then.
+        if recognition.is_spotted and is_echo_unknown:
+            return "stop/safety phrase inside the coach's words, its echo not yet found"
         if self._speaking is None:
             return None
         # What is left of the coach's echo comes out as words that are nearly a command ("pays"

@@ -161,8 +161,10 @@ class Listener:
                 if recognition.start_s is not None else end_s
             )
             kept_db = self._kept_db(recognition)
+            is_echo_unknown = self._echo_canceller is not None and self._echo_canceller.delay is None
             verdict = Heard(recognition, start_s, end_s,
-                            self.gate.rejection(recognition, start_s, end_s, kept_db), kept_db)
+                            self.gate.rejection(recognition, start_s, end_s, kept_db, is_echo_unknown),
+                            kept_db)
             heard.append(verdict)
             if self._on_heard is not None:
                 self._on_heard(verdict)

@@ -10,9 +10,10 @@ from voicecoach.kept_energy import RATE_HZ, KeptEnergy
 LATENCY = 319
 
 
-def feed(kept: KeptEnergy, heard: np.ndarray, cleaned: np.ndarray, block: int = 1600) -> None:
+def feed(kept: KeptEnergy, heard: np.ndarray, cleaned: np.ndarray, block: int = 1600,
+         found_from: int = 0) -> None:
     for at in range(0, len(heard), block):
-        kept.add(heard[at : at + block], cleaned[at : at + block])
+        kept.add(heard[at : at + block], cleaned[at : at + block], found_from <= at)
 
 
 def test_echo_taken_away_and_a_voice_let_through_are_told_apart() -> None:
@@ -40,3 +41,11 @@ def test_nothing_taken_away_is_0_db_and_what_is_gone_is_unknown() -> None:
     assert kept.kept_db(0.5, 1.0) is None  # older than the second kept
     assert kept.kept_db(2.5, 3.5) is None  # not heard yet
     assert kept.kept_db(2.5, 2.5) is None
+
+
+def test_an_utterance_that_began_before_the_echo_was_found_is_marked() -> None:
+    heard = np.full(3 * RATE_HZ, 0.1)
+    kept = KeptEnergy(keep_s=12.0, latency_samples=LATENCY)
+    feed(kept, heard, heard, found_from=RATE_HZ)  # found 1 s in
+    assert not kept.was_echo_found(0.5, 2.5)
+    assert kept.was_echo_found(1.0, 2.5)

@@ -346,6 +346,10 @@ class EchoCanceller:
         the output stream (seconds of it; 0 dB: nothing taken away), None if too long ago."""
         return self._kept.kept_db(start_s, end_s)
 
+    def was_echo_found(self, start_s: float, end_s: float) -> bool:
+        """Whether the echo's delay was known all through that stretch of the output."""
+        return self._kept.was_echo_found(start_s, end_s)
+
     @property
     def drift_ppm(self) -> float:
         """How fast the delay is drifting (the two clocks' rate difference)."""
@@ -366,7 +370,7 @@ class EchoCanceller:
         # unchanged): the latency stays the same whatever happens.
         cleaned, played = cancelled if cancelled is not None else (heard, np.zeros_like(heard))
         cleaned = self._suppressor.process(cleaned, played)
-        self._kept.add(heard, cleaned)
+        self._kept.add(heard, cleaned, self.delay is not None)
         return np.round(np.clip(cleaned, -1.0, 32767 / 32768) * 32768.0).astype("<i2").tobytes()
 
     def _follow(self, heard: np.ndarray, recorded_at_s: float) -> None:

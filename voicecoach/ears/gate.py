@@ -53,9 +53,9 @@ class EchoGate:
         """Why the result must be ignored, or None to act on it; times are monotonic seconds.
 
         `kept_db`: how much of the microphone's energy over the utterance the echo canceller
-        let through (kept_energy.py), when one runs. `is_echo_unknown`: a canceller runs but has
-        not found the echo yet (the first second or two of the first cue), so the coach's voice
-        reaches the recognizer whole and kept_db says nothing.
+        let through (kept_energy.py), when one runs. `is_echo_unknown`: a canceller runs but did
+        not know where the echo was for part of the utterance (the first second or two of the
+        first cue), so some of the coach's voice reached the recognizer whole.
         """
         if recognition.command is None:
             return "not a command"
@@ -66,8 +66,8 @@ class EchoGate:
         overlaps = self._speaking is not None and self._overlaps_speech(start_s, end_s)
         if recognition.is_spotted and not overlaps:
             return "stop/safety phrase inside other words, with the coach silent"
-        # Measured in CI: "pain" found inside the uncancelled echo of "Leg lifts: Straight-leg
-        # lifts." 2.5 s into a run. A stop said alone is still heard then.
+        # Measured in CI: "pain" found inside the echo of "Leg lifts: Straight-leg lifts." 2.5 s
+        # into a run, the delay found halfway through it (kept -7.7 dB). A lone stop still counts.
         if recognition.is_spotted and is_echo_unknown:
             return "stop/safety phrase inside the coach's words, its echo not yet found"
         if self._speaking is None:

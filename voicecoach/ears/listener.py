@@ -150,6 +150,15 @@ class Listener:
         start_s = recognition.end_s if recognition.start_s is None else recognition.start_s
         return self._echo_canceller.kept_db(start_s, recognition.end_s)
 
+    def _is_echo_unknown(self, recognition: Recognition) -> bool:
+        """A canceller runs but did not know where the echo was for part of the utterance."""
+        if self._echo_canceller is None:
+            return False
+        if recognition.end_s is None:
+            return self._echo_canceller.delay is None
+        start_s = recognition.end_s if recognition.start_s is None else recognition.start_s
+        return not self._echo_canceller.was_echo_found(start_s, recognition.end_s)
+
     def _judge(self, recognitions: list[Recognition]) -> list[Heard]:
         heard = []
         # The recognizer hears the canceller's output, which runs a little behind the microphone.
@@ -161,7 +170,7 @@ class Listener:
                 if recognition.start_s is not None else end_s
             )
             kept_db = self._kept_db(recognition)
-            is_echo_unknown = self._echo_canceller is not None and self._echo_canceller.delay is None
+            is_echo_unknown = self._is_echo_unknown(recognition)
             verdict = Heard(recognition, start_s, end_s,
                             self.gate.rejection(recognition, start_s, end_s, kept_db, is_echo_unknown),
                             kept_db)

@@ -346,9 +346,9 @@ class EchoCanceller:
         the output stream (seconds of it; 0 dB: nothing taken away), None if too long ago."""
         return self._kept.kept_db(start_s, end_s)
 
-    def was_echo_found(self, start_s: float, end_s: float) -> bool:
-        """Whether the echo's delay was known all through that stretch of the output."""
-        return self._kept.was_echo_found(start_s, end_s)
+    def was_echo_found(self, start_s: float) -> bool:
+        """Whether the echo's delay was known from that instant of the output on."""
+        return self._kept.was_echo_found(start_s)
 
     @property
     def drift_ppm(self) -> float:

@@ -28,7 +28,7 @@ class KeptEnergy:
         self._size = round(keep_s * RATE_HZ)
         self._heard = np.zeros(self._size)
         self._cleaned = np.zeros(self._size)
-        self._found = np.zeros(self._size, dtype=bool)  # whether the echo had been found then
+        self._found_from: int | None = None  # the first sample cleaned with the echo found
         self._latency = latency_samples
         self._n = 0  # samples recorded so far (input and output alike)
 
@@ -38,16 +38,15 @@ class KeptEnergy:
         at = np.arange(self._n, self._n + len(heard)) % self._size
         self._heard[at] = heard**2
         self._cleaned[at] = cleaned**2
-        self._found[at] = is_echo_found
+        if is_echo_found and self._found_from is None:
+            self._found_from = self._n
         self._n += len(heard)
 
-    def was_echo_found(self, start_s: float, end_s: float) -> bool:
-        """Whether the canceller knew the echo's delay over the whole of an output stretch: an
-        utterance that began before it did holds uncancelled echo, however much kept_db says was
-        taken from the rest (measured in CI: "pain" in the first cue, kept -7.7 dB)."""
-        first, last = round(start_s * RATE_HZ), min(round(end_s * RATE_HZ), self._n)
-        first = max(first, self._n - self._size)
-        return last <= first or bool(self._found[np.arange(first, last) % self._size].all())
+    def was_echo_found(self, start_s: float) -> bool:
+        """Whether the canceller knew the echo's delay (once found, it stays known) from
+        `start_s` of the output on: an utterance that began before holds uncancelled echo,
+        however much kept_db says was taken from the rest (CI: "pain" in the first cue, -7.7 dB)."""
+        return self._found_from is not None and round(start_s * RATE_HZ) >= self._found_from
 
     def kept_db(self, start_s: float, end_s: float) -> float | None:
         """Output energy over the recognizer's [start_s, end_s] against the microphone's energy

@@ -143,21 +143,14 @@ class Listener:
         if self._post is not None:
             self._post(MicrophoneBack())
 
-    def _kept_db(self, recognition: Recognition) -> float | None:
-        """How much of the utterance's sound the echo canceller let through (None: no canceller)."""
+    def _echo_evidence(self, recognition: Recognition) -> tuple[float | None, bool]:
+        """(how much of the utterance's sound the echo canceller let through, whether it did not
+        yet know where the echo was when the utterance began); (None, False) without one."""
         if self._echo_canceller is None or recognition.end_s is None:
-            return None
+            return None, False
         start_s = recognition.end_s if recognition.start_s is None else recognition.start_s
-        return self._echo_canceller.kept_db(start_s, recognition.end_s)
-
-    def _is_echo_unknown(self, recognition: Recognition) -> bool:
-        """A canceller runs but did not know where the echo was for part of the utterance."""
-        if self._echo_canceller is None:
-            return False
-        if recognition.end_s is None:
-            return self._echo_canceller.delay is None
-        start_s = recognition.end_s if recognition.start_s is None else recognition.start_s
-        return not self._echo_canceller.was_echo_found(start_s, recognition.end_s)
+        return (self._echo_canceller.kept_db(start_s, recognition.end_s),
+                not self._echo_canceller.was_echo_found(start_s))
 
     def _judge(self, recognitions: list[Recognition]) -> list[Heard]:
         heard = []
@@ -169,8 +162,7 @@ class Listener:
                 self._timeline.clock_of(recognition.start_s) - late_s
                 if recognition.start_s is not None else end_s
             )
-            kept_db = self._kept_db(recognition)
-            is_echo_unknown = self._is_echo_unknown(recognition)
+            kept_db, is_echo_unknown = self._echo_evidence(recognition)
             verdict = Heard(recognition, start_s, end_s,
                             self.gate.rejection(recognition, start_s, end_s, kept_db, is_echo_unknown),
                             kept_db)

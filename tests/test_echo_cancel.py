@@ -129,6 +129,19 @@ def test_played_audio_is_the_played_sound_at_16_khz_on_the_monotonic_clock() -> 
     assert not played.window(CLOCK_S + len(coach) / RATE_HZ + 0.1, RATE_HZ).any()  # after
 
 
+@pytest.mark.parametrize(("after_gap", "second_at_s"), [(False, 10.1), (True, 10.16)])
+def test_after_an_underrun_the_silence_the_device_played_is_in_the_reference(
+        after_gap: bool, second_at_s: float) -> None:
+    played = PlayedAudio()
+    tone = np.full(4_800, 0.5, dtype=np.float32)  # 0.1 s at 48 kHz
+    played.add(tone, 10.0, 48_000)
+    # stamped 60 ms late: jitter to be smoothed over, unless the device says it ran dry
+    played.add(tone, 10.16, 48_000, after_gap=after_gap)
+    assert np.allclose(played.window(second_at_s + 0.01, 1200), 0.5, atol=0.01)
+    if after_gap:
+        assert np.all(np.abs(played.window(10.11, 640)) < 0.01)
+
+
 def test_a_pause_in_playing_reads_as_silence_and_old_sound_is_forgotten() -> None:
     played = PlayedAudio(keep_s=1.0)
     tone = np.full(48_000, 0.5, dtype=np.float32)  # 1 s at 48 kHz

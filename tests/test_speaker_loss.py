@@ -56,9 +56,10 @@ class FakeStream:
 
     def _pull(self) -> None:
         no_dac_time = SimpleNamespace(outputBufferDacTime=0.0, currentTime=0.0)
+        all_well = SimpleNamespace(output_underflow=False)  # sounddevice's CallbackFlags
         while self._is_pulling.is_set():
             out = np.zeros((BLOCK_FRAMES, 1), dtype=np.float32)
-            self._callback(out, BLOCK_FRAMES, no_dac_time, None)
+            self._callback(out, BLOCK_FRAMES, no_dac_time, all_well)
             self.blocks.append(out[:, 0].copy())
             time.sleep(BLOCK_FRAMES / self.samplerate)
 

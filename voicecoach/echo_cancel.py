@@ -156,11 +156,17 @@ class PlayedAudio:
         self._origin = 0  # sample index of the resampler's output 0
         self._next_in_s = 0.0  # when the next input block should start, if the stream goes on
 
-    def add(self, samples: np.ndarray, first_sample_at_s: float, rate_hz: int) -> None:
+    def add(self, samples: np.ndarray, first_sample_at_s: float, rate_hz: int,
+            after_gap: bool = False) -> None:
         """Record one played block (float32 at the device's `rate_hz`) and when it reached the speaker.
 
         Blocks that follow on within JUMP_S are joined sample-exactly (callback timestamps jitter
         by up to tens of ms, which would move the echo); a later start begins a new stream.
+        `after_gap`: the device ran dry before this block (an underrun: a loaded machine missed
+        the callback's deadline) and played silence meanwhile, as long as the timestamp says.
+        Joined without that silence, the reference ran early by the gap from then on: measured
+        under load, 68 underruns a minute moved the echo 20-130 ms each time, and the canceller
+        spent most of the workout looking for it again (1-5 dB taken away instead of 25-35).
         Pass every block the stream plays, silence included, so the stream stays one piece.
         """
         with self._lock:
@@ -170,10 +176,17 @@ class PlayedAudio:
                 self._resampler, self._rate_hz = _Resampler(rate_hz), rate_hz
                 self._origin = round(first_sample_at_s * RATE_HZ) - self._resampler.delay
                 self._next_in_s = first_sample_at_s
-            assert self._resampler is not None
-            first, out = self._resampler.push(np.asarray(samples, dtype=np.float32).ravel())
-            self._next_in_s += len(samples) / rate_hz
-            self._write(self._origin + first, out)
+            elif after_gap and first_sample_at_s > self._next_in_s:
+                self._push(np.zeros(round((first_sample_at_s - self._next_in_s) * rate_hz),
+                                    dtype=np.float32))
+            self._push(np.asarray(samples, dtype=np.float32).ravel())
+
+    def _push(self, samples: np.ndarray) -> None:
+        """Append played samples at the device's rate right after the previous ones."""
+        assert self._resampler is not None
+        first, out = self._resampler.push(samples)
+        self._next_in_s += len(samples) / self._rate_hz
+        self._write(self._origin + first, out)
 
     def window(self, start_s: float, n: int) -> np.ndarray:
         """n samples at 16 kHz starting at monotonic time start_s; zeros where nothing was played."""

@@ -272,12 +272,11 @@ class SoundDevicePlayer:
         with self._lock:
             self.mixer = mixer
         speaking = self._speaking
-        if speaking is None:
-            return mixer.fill
 
-        def fill_and_keep(out: np.ndarray, start_s: float) -> None:
+        def fill_and_keep(out: np.ndarray, start_s: float, after_gap: bool) -> None:
             mixer.fill(out, start_s)
-            speaking.audio.add(out.copy(), start_s, rate_hz)  # the echo canceller's reference
+            if speaking is not None:  # the echo canceller's reference
+                speaking.audio.add(out.copy(), start_s, rate_hz, after_gap)
 
         return fill_and_keep
 

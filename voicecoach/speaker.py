@@ -29,8 +29,9 @@ WATCH_S = 0.1
 
 StreamCallback = Callable[[np.ndarray, int, Any, Any], None]
 """sounddevice's output callback: (outdata, frames, time_info, status)."""
-Fill = Callable[[np.ndarray, float], None]
-"""Writes a block of mono samples whose first one sounds at the given monotonic time."""
+Fill = Callable[[np.ndarray, float, bool], None]
+"""Writes a block of mono samples whose first one sounds at the given monotonic time; the flag
+says the device ran dry just before it (it played silence the stream does not contain)."""
 
 
 class Stream(Protocol):
@@ -136,7 +137,7 @@ class _Live:
         lead_s = time_info.outputBufferDacTime - time_info.currentTime
         if not 0.0 <= lead_s < 1.0:  # some host APIs report no DAC time
             lead_s = self.latency_s
-        fill(outdata[:, 0], now + lead_s)
+        fill(outdata[:, 0], now + lead_s, bool(status.output_underflow))
 
     def close(self) -> None:
         """Release the stream, whatever state its device is in."""

@@ -8,12 +8,14 @@ import pytest
 from voicecoach.kept_energy import RATE_HZ, KeptEnergy
 
 LATENCY = 319
+CLOCK = 16_000_000
+"""Clock index (monotonic time at 16 kHz) of the first microphone sample."""
 
 
 def feed(kept: KeptEnergy, heard: np.ndarray, cleaned: np.ndarray, block: int = 1600,
          found_from: int = 0) -> None:
     for at in range(0, len(heard), block):
-        kept.add(heard[at : at + block], cleaned[at : at + block], found_from <= at)
+        kept.add(heard[at : at + block], cleaned[at : at + block], found_from <= at, CLOCK + at)
 
 
 def test_echo_taken_away_and_a_voice_let_through_are_told_apart() -> None:
@@ -49,3 +51,16 @@ def test_an_utterance_that_began_before_the_echo_was_found_is_marked() -> None:
     feed(kept, heard, heard, found_from=RATE_HZ)  # found 1 s in
     assert not kept.was_echo_found(0.5)
     assert kept.was_echo_found(1.0)
+
+
+def test_the_microphone_behind_an_utterance_is_kept_with_its_place_on_the_clock() -> None:
+    heard = np.arange(3 * RATE_HZ, dtype=np.float64) / (3 * RATE_HZ)
+    kept = KeptEnergy(keep_s=12.0, latency_samples=LATENCY)
+    feed(kept, heard, heard)
+    got = kept.heard(1.0, 1.5)
+    assert got is not None
+    samples, first = got
+    # the recognizer's 1.0 s is the canceller's output, LATENCY samples behind the microphone
+    assert first == CLOCK + RATE_HZ - LATENCY
+    assert np.array_equal(samples, heard[RATE_HZ - LATENCY : RATE_HZ + RATE_HZ // 2 - LATENCY])
+    assert kept.heard(2.5, 3.5) is None

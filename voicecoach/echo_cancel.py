@@ -356,8 +356,21 @@ class EchoCanceller:
 
     def kept_db(self, start_s: float, end_s: float) -> float | None:
         """How much of the microphone's energy is left in the output between two instants of
-        the output stream (seconds of it; 0 dB: nothing taken away), None if too long ago."""
-        return self._kept.kept_db(start_s, end_s)
+        the output stream (seconds of it; 0 dB: nothing taken away), None if too long ago.
+
+        Or less: what is left once a filter fitted to that stretch alone takes the played sound
+        away (echo_fit.py), when the canceller, lost after an underrun, took away less.
+        """
+        kept = self._kept.kept_db(start_s, end_s)
+        heard = self._kept.heard(start_s, end_s)
+        if kept is None or heard is None:
+            return kept
+        from voicecoach.echo_fit import unexplained_db  # (moves beside the delay search in echo/)
+
+        samples, first = heard
+        reference = self._played.samples(first - self._max_delay,
+                                         len(samples) + self._max_delay - self._min_delay)
+        return min(kept, unexplained_db(samples, reference))
 
     def was_echo_found(self, start_s: float) -> bool:
         """Whether the echo's delay was known from that instant of the output on."""
@@ -383,7 +396,7 @@ class EchoCanceller:
         # unchanged): the latency stays the same whatever happens.
         cleaned, played = cancelled if cancelled is not None else (heard, np.zeros_like(heard))
         cleaned = self._suppressor.process(cleaned, played)
-        self._kept.add(heard, cleaned, self.delay is not None)
+        self._kept.add(heard, cleaned, self.delay is not None, self._end - len(heard))
         return np.round(np.clip(cleaned, -1.0, 32767 / 32768) * 32768.0).astype("<i2").tobytes()
 
     def _follow(self, heard: np.ndarray, recorded_at_s: float) -> None:

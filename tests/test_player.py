@@ -56,6 +56,10 @@ def run_mixer(offers: list[tuple[float, str, CueKind]], seconds: float = 4.0):
         # counts never cut info; they wait and play in order, GAP_S apart
         ([(0.0, "440 1", N), (0.5, "700 0.2", C), (0.6, "800 0.2", C)],
          [("440 1", 0.0, 1.0), ("700 0.2", 1.15, 1.35), ("800 0.2", 1.5, 1.7)]),
+        # safety advice ends the set: the count and the phase cue waiting behind what it cut
+        # are never said after it (a workout paused for pain heard "And up." next)
+        ([(0.0, "440 1", C), (0.0, "700 0.5", N), (0.2, "800 0.3", F), (0.5, "1000 0.5", S)],
+         [("440 1", 0.0, 0.5), ("1000 0.5", 0.5, 1.0)]),
         # a cue asked for after the last one ended starts at once, gap or not
         ([(0.0, "440 1", N), (1.05, "700 0.2", C)], [("440 1", 0.0, 1.0), ("700 0.2", 1.05, 1.25)]),
         # a form cue blocked for more than 0.3 s is dropped; one blocked less is played

@@ -14,7 +14,8 @@ class CueKind(IntEnum):
     """What a cue is for; lower value = more urgent. The player's queue policy keys off this."""
 
     SAFETY = 0
-    """Interrupts anything playing; never dropped."""
+    """Interrupts anything playing and drops the counts, info and form cues waiting (the set is
+    abandoned); never dropped itself."""
     ACK = 1
     """Answer to a command: interrupts anything but safety."""
     COUNT = 2

@@ -173,6 +173,11 @@ class CueMixer:
             if current is not None and interrupts(item, current):
                 notices.append((False, current, at_s))
                 self._current = None
+            if item.kind == CueKind.SAFETY:
+                # The set is abandoned: none of its counts, phase or form cues follow the advice.
+                self.dropped.extend(w.text for w in self._waiting if w.kind > CueKind.ACK)
+                self._waiting = [w for w in self._waiting if w.kind <= CueKind.ACK]
+                heapq.heapify(self._waiting)
             heapq.heappush(self._waiting, item)
 
     def _next(self, at_s: float) -> _Item | None:

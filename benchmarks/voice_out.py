@@ -21,10 +21,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from tests.pulse import PulseServer, PulseUnavailable, reinit_portaudio
 from voicecoach.cue_cache import CueCache
 from voicecoach.events import Cue, CueKind
-from voicecoach.paths import PROJECT_ROOT
+from voicecoach.files.paths import PROJECT_ROOT
+from voicecoach.files.settings import load_settings
 from voicecoach.player import SoundDevicePlayer
 from voicecoach.routine import load_routine
-from voicecoach.settings import load_settings
 from voicecoach.simulation import simulate
 from voicecoach.tts import EspeakNgRenderer, Pyttsx3Renderer, Renderer
 

@@ -98,7 +98,7 @@ def korean_settings():
 
     Built with model_copy because settings validation (commands.normalize) keeps only a-z words.
     """
-    from voicecoach.settings import load_settings
+    from voicecoach.files.settings import load_settings
 
     settings = load_settings().settings
     phrases = settings.command_phrases.model_copy(

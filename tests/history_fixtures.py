@@ -10,13 +10,13 @@ import pytest
 
 from voicecoach.commands import Command
 from voicecoach.events import CommandHeard, Cue, Earcon, Event
+from voicecoach.files.settings import load_settings
 from voicecoach.history import HistoryRecorder, Status
 from voicecoach.pacer import FakePacer
 from voicecoach.ports import Recorder, View
 from voicecoach.routine import Routine, load_routine_text
 from voicecoach.runner import Runner
 from voicecoach.session import Session, StartAt
-from voicecoach.settings import load_settings
 
 ROUTINE_YAML = """\
 name: Test core

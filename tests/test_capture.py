@@ -207,7 +207,7 @@ def test_listen_cli_prints_commands_heard_on_the_microphone(pulse, tmp_path, cap
                                                            monkeypatch) -> None:
     from tests.ears_fixtures import korean_settings
     from voicecoach.cli import main, voice_in
-    from voicecoach.settings import LoadedSettings
+    from voicecoach.files.settings import LoadedSettings
 
     settings = korean_settings()
     monkeypatch.setattr(voice_in, "load_settings",

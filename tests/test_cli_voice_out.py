@@ -12,9 +12,9 @@ import pytest
 from tests.pulse import pulse_fixture
 from voicecoach.cli import main
 from voicecoach.cue_cache import open_cache, read_wav
-from voicecoach.paths import PROJECT_ROOT
+from voicecoach.files.paths import PROJECT_ROOT
+from voicecoach.files.settings import load_settings
 from voicecoach.routine import load_routine
-from voicecoach.settings import load_settings
 from voicecoach.simulation import simulate
 
 pulse = pulse_fixture()

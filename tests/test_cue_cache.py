@@ -12,7 +12,7 @@ from voicecoach.cue_cache import (
     resample,
     trim_silence,
 )
-from voicecoach.paths import PROJECT_ROOT
+from voicecoach.files.paths import PROJECT_ROOT
 from voicecoach.routine import load_routine
 from voicecoach.tts import EspeakNgRenderer, open_renderer
 
@@ -103,7 +103,7 @@ def test_resample_keeps_duration_and_pitch():
 
 
 def test_prepare_workout_renders_everything_said_without_commands(renderer, tmp_path):
-    from voicecoach.settings import load_settings
+    from voicecoach.files.settings import load_settings
     from voicecoach.simulation import simulate
     from voicecoach.voice_factory import prepare_workout
 

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from voicecoach import paths
 from voicecoach.commands import contained_phrases
+from voicecoach.files import paths
+from voicecoach.files.settings import load_settings
 from voicecoach.routine import load_routine
-from voicecoach.settings import load_settings
 
 ROUTINES = sorted(Path(paths.SHIPPED_ROUTINES_DIR).glob("*.yaml"))
 

@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 
 from tests.history_fixtures import StepClock, make_routine, seed_history, set_data
-from voicecoach import paths
 from voicecoach.commands import Command
 from voicecoach.errors import HistoryError
 from voicecoach.events import CommandHeard
+from voicecoach.files import paths
 from voicecoach.history import (
     MIGRATIONS,
     SCHEMA_VERSION,

@@ -14,7 +14,7 @@ from voicecoach.audio import list_devices
 from voicecoach.cli import main, voice_in
 from voicecoach.commands import Command
 from voicecoach.ears.base import SAMPLE_RATE_HZ
-from voicecoach.settings import LoadedSettings
+from voicecoach.files.settings import LoadedSettings
 from voicecoach.synth import resample, write_wav
 
 

@@ -15,9 +15,10 @@ from pathlib import Path
 
 import pytest
 
-from voicecoach import models, paths
+from voicecoach import models
 from voicecoach.cli import main
 from voicecoach.errors import ModelError
+from voicecoach.files import paths
 from voicecoach.models import KnownArchive, download_model, find_model, installed_models
 
 
@@ -218,7 +219,7 @@ def test_model_cli_download_list_and_path(site, places, capsys) -> None:
 
 
 def settings_with(**recognition):
-    from voicecoach.settings import load_settings
+    from voicecoach.files.settings import load_settings
 
     settings = load_settings().settings
     return settings.model_copy(
@@ -242,7 +243,7 @@ def test_a_found_model_means_vosk_and_the_note_says_where(places) -> None:
 
 def test_explicit_vosk_without_a_model_is_an_error_not_a_switch(places) -> None:
     from voicecoach.ears.factory import choose_recognizer
-    from voicecoach.settings import Backend
+    from voicecoach.files.settings import Backend
 
     with pytest.raises(ModelError, match="no Vosk model found; run `voicecoach model download`"):
         choose_recognizer(settings_with(backend=Backend.VOSK))
@@ -250,7 +251,7 @@ def test_explicit_vosk_without_a_model_is_an_error_not_a_switch(places) -> None:
 
 def test_explicit_vosk_with_a_failing_download_is_an_error(places, monkeypatch) -> None:
     from voicecoach.ears.factory import choose_recognizer
-    from voicecoach.settings import Backend
+    from voicecoach.files.settings import Backend
 
     monkeypatch.setenv(models.BASE_URL_ENV, refused_url())
     said: list[str] = []

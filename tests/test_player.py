@@ -13,8 +13,8 @@ from tests.voice_out_fixtures import RATE_HZ, ToneCues, dominant_hz, first_frame
 from voicecoach.cue_cache import CueCache
 from voicecoach.errors import AudioDeviceError
 from voicecoach.events import Cue, CueKind, Earcon, Event, SpeechFinished, SpeechStarted
+from voicecoach.files.settings import load_settings
 from voicecoach.player import GAP_S, CueMixer, SoundDevicePlayer
-from voicecoach.settings import load_settings
 from voicecoach.speaking import SpeakingSignal
 from voicecoach.tts import open_renderer
 from voicecoach.voice_factory import open_voice

@@ -7,7 +7,7 @@ import tomllib
 import pytest
 
 from voicecoach.commands import Command, contained_phrases
-from voicecoach.paths import DEFAULT_CONFIG_FILE
+from voicecoach.files.paths import DEFAULT_CONFIG_FILE
 from voicecoach.progression import (
     Change,
     ExerciseResult,

@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 
 from voicecoach.errors import RoutineError
+from voicecoach.files.reading import MAX_FILE_BYTES
 from voicecoach.routine import Sides, load_routine, load_routine_text, slugify
 from voicecoach.tempo import EXPLOSIVE_S, Phase, Tempo, TempoError
-from voicecoach.user_files import MAX_FILE_BYTES
 
 GOOD = """\
 name: Test

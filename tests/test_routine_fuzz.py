@@ -10,8 +10,8 @@ import yaml
 from hypothesis import HealthCheck, Phase, example, given, settings
 from hypothesis import strategies as st
 
-from voicecoach import paths
 from voicecoach.errors import RoutineError
+from voicecoach.files import paths
 from voicecoach.routine import Routine, load_routine_text
 
 SHRINK = bool(os.environ.get("VOICECOACH_FUZZ_SHRINK"))

@@ -23,6 +23,7 @@ from voicecoach.events import (
     SpeechFinished,
     SpeechStarted,
 )
+from voicecoach.files.settings import load_settings
 from voicecoach.keyboard import TypedCommands, parse_typed_command
 from voicecoach.pacer import FakePacer, SchedulerPacer
 from voicecoach.ports import Post
@@ -30,7 +31,6 @@ from voicecoach.printed_voice import PrintedVoice
 from voicecoach.routine import load_routine_text
 from voicecoach.runner import Runner
 from voicecoach.session import Session
-from voicecoach.settings import load_settings
 from voicecoach.states import State
 
 PHRASES = load_settings().settings.commands

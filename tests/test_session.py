@@ -23,10 +23,10 @@ from voicecoach.events import (
     Schedule,
     Snapshot,
 )
+from voicecoach.files.settings import Verbosity, load_settings
 from voicecoach.pacer import FakePacer
 from voicecoach.routine import Routine, load_routine_text
 from voicecoach.session import TRANSITIONS, Session, StartAt, rule_for
-from voicecoach.settings import Verbosity, load_settings
 from voicecoach.states import State
 
 PHRASES = load_settings().settings.commands

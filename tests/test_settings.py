@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from voicecoach import paths
 from voicecoach.commands import Command
 from voicecoach.errors import ConfigError
-from voicecoach.settings import ListeningMode, Verbosity, load_settings
+from voicecoach.files import paths
+from voicecoach.files.settings import ListeningMode, Verbosity, load_settings
 
 
 @pytest.fixture

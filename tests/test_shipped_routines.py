@@ -11,10 +11,11 @@ from pathlib import Path
 import pytest
 import yaml
 
-from voicecoach import cues, paths
+from voicecoach import cues
 from voicecoach.cli import main
 from voicecoach.cli.files import routine_schema
 from voicecoach.commands import Command, contained_phrases
+from voicecoach.files import paths
 from voicecoach.routine import Routine, Sides, load_routine, load_routine_text
 from voicecoach.tempo import Phase
 

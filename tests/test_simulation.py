@@ -8,13 +8,14 @@ from pathlib import Path
 
 import pytest
 
-from voicecoach import cues, paths
+from voicecoach import cues
 from voicecoach.cli import main
 from voicecoach.commands import Command, contained_phrases
 from voicecoach.errors import FileProblemsError
 from voicecoach.events import CueKind
+from voicecoach.files import paths
+from voicecoach.files.settings import load_settings
 from voicecoach.routine import Routine, load_routine, load_routine_text
-from voicecoach.settings import load_settings
 from voicecoach.simulation import (
     SimulationParams,
     TimelineRecord,

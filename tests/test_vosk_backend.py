@@ -137,7 +137,7 @@ ENGLISH_COMMANDS = {
 
 
 def test_english_accuracy_with_an_english_model() -> None:
-    from voicecoach.settings import load_settings
+    from voicecoach.files.settings import load_settings
 
     found = find_model()
     if found is None or "-en" not in found.path.name:
@@ -165,7 +165,7 @@ def test_korean_model_dir_is_a_vosk_model() -> None:
 
 def test_the_coachs_own_words_join_the_grammar_but_never_as_commands() -> None:
     from voicecoach.ears.factory import fillers_for
-    from voicecoach.settings import load_settings
+    from voicecoach.files.settings import load_settings
 
     settings = load_settings().settings
     fillers = fillers_for(settings, ["Lower slowly, keep your back flat.", "Rest now. Ouch!"])

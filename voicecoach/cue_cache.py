@@ -17,12 +17,12 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from voicecoach import paths
 from voicecoach.errors import SpeechError
+from voicecoach.files import paths
 from voicecoach.tts import Renderer, open_renderer
 
 if TYPE_CHECKING:
-    from voicecoach.settings import VoiceSettings
+    from voicecoach.files.settings import VoiceSettings
 
 CUE_RATE_HZ = 22_050
 """espeak-ng's native rate; every cached WAV is stored at this rate so playback never resamples."""

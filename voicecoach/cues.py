@@ -10,9 +10,9 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
 from voicecoach.events import Cue, CueKind
+from voicecoach.files.settings import Verbosity
 from voicecoach.ports import CueTimer
 from voicecoach.routine import Exercise, Routine, Sides, Variation
-from voicecoach.settings import Verbosity
 from voicecoach.tempo import Phase
 
 # ---- numbers --------------------------------------------------------------------------------

@@ -11,9 +11,9 @@ from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 from pathlib import Path
 
-from voicecoach import paths
 from voicecoach.errors import HistoryError
 from voicecoach.events import CommandHeard
+from voicecoach.files import paths
 from voicecoach.progression import ExerciseResult, SetResult, Suggestion, suggest_all
 from voicecoach.routine import Routine
 from voicecoach.tempo import Tempo

@@ -13,8 +13,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from voicecoach import paths
 from voicecoach.errors import ModelError
+from voicecoach.files import paths
 
 DEFAULT_MODEL = "vosk-model-small-en-us-0.15"
 """Small (40 MB, Apache-2.0) US-English model: the one `run` fetches when none is found."""

@@ -22,10 +22,10 @@ from pydantic import (
     model_validator,
 )
 
-from voicecoach import paths
 from voicecoach.errors import Problem, RoutineError
+from voicecoach.files import paths
+from voicecoach.files.reading import Path_, parse_yaml, read_user_file, validation_problems
 from voicecoach.tempo import Phase, Tempo, TempoError
-from voicecoach.user_files import Path_, parse_yaml, read_user_file, validation_problems
 
 
 def _parse_tempo(value: Any) -> Tempo:

@@ -35,9 +35,9 @@ from voicecoach.events import (
     SpeechFinished,
     SpeechStarted,
 )
+from voicecoach.files.settings import Verbosity
 from voicecoach.ports import CueTimer
 from voicecoach.routine import Exercise, Routine, Sides, Variation
-from voicecoach.settings import Verbosity
 from voicecoach.states import State
 from voicecoach.tempo import Phase, Tempo
 

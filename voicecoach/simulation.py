@@ -18,13 +18,13 @@ from voicecoach.commands import Command, normalize
 from voicecoach.cues import GAP_S, EstimatedCueTimer
 from voicecoach.errors import FileProblemsError, Problem, UsageError
 from voicecoach.events import CommandHeard, Cue, CueKind, Earcon, Event, Snapshot
+from voicecoach.files.settings import Settings, Verbosity
 from voicecoach.keyboard import parse_typed_command
 from voicecoach.pacer import FakePacer
 from voicecoach.ports import CueTimer, Recorder
 from voicecoach.routine import Routine
 from voicecoach.runner import Runner
 from voicecoach.session import Session, StartAt
-from voicecoach.settings import Settings, Verbosity
 
 FORM_LATE_S = 0.3
 """A form cue that would start later than this behind its moment is dropped, as the player does."""

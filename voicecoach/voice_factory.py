@@ -12,8 +12,8 @@ from voicecoach.ports import Post, Voice
 from voicecoach.speaking import SpeakingSignal
 
 if TYPE_CHECKING:
+    from voicecoach.files.settings import Settings
     from voicecoach.routine import Routine
-    from voicecoach.settings import Settings
 
 
 def open_voice(

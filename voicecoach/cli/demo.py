@@ -17,8 +17,8 @@ from voicecoach.cli import add_model_option
 from voicecoach.commands import Command
 from voicecoach.errors import AudioDeviceError
 from voicecoach.events import CommandHeard, Event
+from voicecoach.files.settings import Backend, Settings, load_settings
 from voicecoach.routine import find_routine, load_routine
-from voicecoach.settings import Backend, Settings, load_settings
 from voicecoach.speaking import SpeakingSignal
 
 DEFAULT_WAV = Path("voicecoach-demo.wav")

@@ -9,11 +9,11 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from voicecoach import paths
 from voicecoach.cli import add_routine_argument
 from voicecoach.errors import Problem, RoutineError
+from voicecoach.files import paths
+from voicecoach.files.settings import load_settings
 from voicecoach.routine import Routine, find_routine, load_routine, routine_files
-from voicecoach.settings import load_settings
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

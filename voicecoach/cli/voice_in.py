@@ -17,6 +17,7 @@ from voicecoach.ears.capture import BLOCK_FRAMES, Capture
 from voicecoach.ears.factory import choose_recognizer, gate_for
 from voicecoach.ears.listener import Heard, Listener
 from voicecoach.errors import ModelError, VoicecoachError
+from voicecoach.files.settings import Backend, load_settings
 from voicecoach.models import (
     DEFAULT_MODEL,
     download_with_bar,
@@ -24,7 +25,6 @@ from voicecoach.models import (
     installed_models,
     lookup_order,
 )
-from voicecoach.settings import Backend, load_settings
 from voicecoach.states import State
 from voicecoach.synth import read_wav, to_pcm16
 

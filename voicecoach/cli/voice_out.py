@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from voicecoach.cli import add_routine_argument
 from voicecoach.cue_cache import open_cache, progress_bar
 from voicecoach.events import Cue, CueKind, Earcon
-from voicecoach.settings import load_settings
+from voicecoach.files.settings import load_settings
 
 if TYPE_CHECKING:
     from voicecoach.simulation import TimelineRecord

@@ -13,10 +13,10 @@ from typing import TYPE_CHECKING
 from voicecoach.cli import add_model_option, add_routine_argument
 from voicecoach.errors import AudioDeviceError, UsageError
 from voicecoach.events import Cue, CueKind, Event
+from voicecoach.files.settings import Settings, Verbosity, load_settings
 from voicecoach.history import HistoryRecorder
 from voicecoach.ports import Ears, Post, Recorder, Voice
 from voicecoach.routine import Routine, find_routine, load_routine
-from voicecoach.settings import Settings, Verbosity, load_settings
 from voicecoach.speaking import SpeakingSignal
 
 if TYPE_CHECKING:

@@ -13,9 +13,9 @@ from voicecoach.ears.gate import EchoGate, GatePolicy
 from voicecoach.ears.listener import Heard, Listener
 from voicecoach.echo_cancel import EchoCanceller
 from voicecoach.errors import ModelError
+from voicecoach.files.settings import Backend, ListeningMode, Settings
 from voicecoach.models import DEFAULT_MODEL, download_with_bar, find_model
 from voicecoach.ports import Post
-from voicecoach.settings import Backend, ListeningMode, Settings
 from voicecoach.speaking import SpeakingSignal
 
 POCKETSPHINX = "pocketsphinx (offline; the least accurate)"

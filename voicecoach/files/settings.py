@@ -13,10 +13,10 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from voicecoach import paths
 from voicecoach.commands import Command, normalize
 from voicecoach.errors import ConfigError, Problem
-from voicecoach.user_files import LineMap, Path_, read_user_file, validation_problems
+from voicecoach.files import paths
+from voicecoach.files.reading import LineMap, Path_, read_user_file, validation_problems
 
 
 class TtsEngine(StrEnum):

@@ -12,7 +12,7 @@ from pathlib import Path
 import platformdirs
 
 APP_NAME = "voicecoach"
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+PROJECT_ROOT = Path(__file__).resolve().parent.parent.parent
 SHIPPED_ROUTINES_DIR = PROJECT_ROOT / "routines"
 DEFAULT_CONFIG_FILE = PROJECT_ROOT / "config" / "voicecoach.toml"
 PROJECT_MODELS_DIR = PROJECT_ROOT / "models"

@@ -19,7 +19,7 @@ from voicecoach.cues import EstimatedCueTimer
 from voicecoach.events import CommandHeard, Cue, Earcon, Snapshot
 from voicecoach.files.settings import load_settings
 from voicecoach.pacer import SchedulerPacer
-from voicecoach.routine import Routine, load_routine_text
+from voicecoach.routine.model import Routine, load_routine_text
 from voicecoach.runner import Runner
 from voicecoach.session import Session
 from voicecoach.simulation import SimulationParams, simulate

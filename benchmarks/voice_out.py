@@ -24,7 +24,7 @@ from voicecoach.events import Cue, CueKind
 from voicecoach.files.paths import PROJECT_ROOT
 from voicecoach.files.settings import load_settings
 from voicecoach.player import SoundDevicePlayer
-from voicecoach.routine import load_routine
+from voicecoach.routine.model import load_routine
 from voicecoach.simulation import simulate
 from voicecoach.tts import EspeakNgRenderer, Pyttsx3Renderer, Renderer
 

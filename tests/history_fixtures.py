@@ -14,7 +14,7 @@ from voicecoach.files.settings import load_settings
 from voicecoach.history import HistoryRecorder, Status
 from voicecoach.pacer import FakePacer
 from voicecoach.ports import Recorder, View
-from voicecoach.routine import Routine, load_routine_text
+from voicecoach.routine.model import Routine, load_routine_text
 from voicecoach.runner import Runner
 from voicecoach.session import Session, StartAt
 

@@ -13,7 +13,7 @@ from voicecoach.cue_cache import (
     trim_silence,
 )
 from voicecoach.files.paths import PROJECT_ROOT
-from voicecoach.routine import load_routine
+from voicecoach.routine.model import load_routine
 from voicecoach.tts import EspeakNgRenderer, open_renderer
 
 ROUTINE = PROJECT_ROOT / "routines" / "leg-lifts.yaml"

@@ -14,7 +14,7 @@ from voicecoach.cues import EstimatedCueTimer, Planned, Rotation, fit
 from voicecoach.events import Cue, CueKind
 from voicecoach.files import paths
 from voicecoach.files.settings import Verbosity, load_settings
-from voicecoach.routine import load_routine
+from voicecoach.routine.model import load_routine
 
 PHRASES = load_settings().settings.commands
 

@@ -8,8 +8,8 @@ import pytest
 
 from voicecoach.errors import RoutineError
 from voicecoach.files.reading import MAX_FILE_BYTES
-from voicecoach.routine import Sides, load_routine, load_routine_text, slugify
-from voicecoach.tempo import EXPLOSIVE_S, Phase, Tempo, TempoError
+from voicecoach.routine.model import Sides, load_routine, load_routine_text, slugify
+from voicecoach.routine.tempo import EXPLOSIVE_S, Phase, Tempo, TempoError
 
 GOOD = """\
 name: Test

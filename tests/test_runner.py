@@ -28,7 +28,7 @@ from voicecoach.keyboard import TypedCommands, parse_typed_command
 from voicecoach.pacer import FakePacer, SchedulerPacer
 from voicecoach.ports import Post
 from voicecoach.printed_voice import PrintedVoice
-from voicecoach.routine import load_routine_text
+from voicecoach.routine.model import load_routine_text
 from voicecoach.runner import Runner
 from voicecoach.session import Session
 from voicecoach.states import State

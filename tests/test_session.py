@@ -25,7 +25,7 @@ from voicecoach.events import (
 )
 from voicecoach.files.settings import Verbosity, load_settings
 from voicecoach.pacer import FakePacer
-from voicecoach.routine import Routine, load_routine_text
+from voicecoach.routine.model import Routine, load_routine_text
 from voicecoach.session import TRANSITIONS, Session, StartAt, rule_for
 from voicecoach.states import State
 

@@ -16,8 +16,8 @@ from voicecoach.cli import main
 from voicecoach.cli.files import routine_schema
 from voicecoach.commands import Command, contained_phrases
 from voicecoach.files import paths
-from voicecoach.routine import Routine, Sides, load_routine, load_routine_text
-from voicecoach.tempo import Phase
+from voicecoach.routine.model import Routine, Sides, load_routine, load_routine_text
+from voicecoach.routine.tempo import Phase
 
 SHIPPED = sorted(paths.SHIPPED_ROUTINES_DIR.glob("*.yaml"))
 

@@ -15,7 +15,7 @@ from voicecoach.errors import FileProblemsError
 from voicecoach.events import CueKind
 from voicecoach.files import paths
 from voicecoach.files.settings import load_settings
-from voicecoach.routine import Routine, load_routine, load_routine_text
+from voicecoach.routine.model import Routine, load_routine, load_routine_text
 from voicecoach.simulation import (
     SimulationParams,
     TimelineRecord,

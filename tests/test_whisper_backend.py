@@ -21,7 +21,7 @@ from voicecoach.ears.whisper_backend import (
 )
 from voicecoach.ears.whisper_model import find_whisper_model, load_model
 from voicecoach.errors import ModelError
-from voicecoach.routine import load_routine
+from voicecoach.routine.model import load_routine
 from voicecoach.states import State
 from voicecoach.synth import Noise, mix_noise, pad, to_pcm16
 

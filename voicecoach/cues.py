@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from voicecoach.events import Cue, CueKind
 from voicecoach.files.settings import Verbosity
 from voicecoach.ports import CueTimer
-from voicecoach.routine import Exercise, Routine, Sides, Variation
-from voicecoach.tempo import Phase
+from voicecoach.routine.model import Exercise, Routine, Sides, Variation
+from voicecoach.routine.tempo import Phase
 
 # ---- numbers --------------------------------------------------------------------------------
 

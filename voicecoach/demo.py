@@ -13,7 +13,7 @@ from voicecoach.commands import Command
 from voicecoach.ears.listener import Heard
 from voicecoach.events import CommandHeard, Snapshot
 from voicecoach.ports import View
-from voicecoach.routine import Routine
+from voicecoach.routine.model import Routine
 from voicecoach.speaking import SpeakingSignal
 from voicecoach.states import State
 

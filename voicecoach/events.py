@@ -6,8 +6,8 @@ from dataclasses import dataclass, field
 from enum import IntEnum, StrEnum
 
 from voicecoach.commands import Command
+from voicecoach.routine.tempo import Phase
 from voicecoach.states import State
-from voicecoach.tempo import Phase
 
 
 class CueKind(IntEnum):

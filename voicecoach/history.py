@@ -15,8 +15,8 @@ from voicecoach.errors import HistoryError
 from voicecoach.events import CommandHeard
 from voicecoach.files import paths
 from voicecoach.progression import ExerciseResult, SetResult, Suggestion, suggest_all
-from voicecoach.routine import Routine
-from voicecoach.tempo import Tempo
+from voicecoach.routine.model import Routine
+from voicecoach.routine.tempo import Tempo
 
 HISTORY_FILE_NAME = "history.sqlite3"
 

@@ -37,9 +37,9 @@ from voicecoach.events import (
 )
 from voicecoach.files.settings import Verbosity
 from voicecoach.ports import CueTimer
-from voicecoach.routine import Exercise, Routine, Sides, Variation
+from voicecoach.routine.model import Exercise, Routine, Sides, Variation
+from voicecoach.routine.tempo import Phase, Tempo
 from voicecoach.states import State
-from voicecoach.tempo import Phase, Tempo
 
 Trigger = Command | Mark
 

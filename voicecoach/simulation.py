@@ -22,7 +22,7 @@ from voicecoach.files.settings import Settings, Verbosity
 from voicecoach.keyboard import parse_typed_command
 from voicecoach.pacer import FakePacer
 from voicecoach.ports import CueTimer, Recorder
-from voicecoach.routine import Routine
+from voicecoach.routine.model import Routine
 from voicecoach.runner import Runner
 from voicecoach.session import Session, StartAt
 

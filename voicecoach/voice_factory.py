@@ -13,7 +13,7 @@ from voicecoach.speaking import SpeakingSignal
 
 if TYPE_CHECKING:
     from voicecoach.files.settings import Settings
-    from voicecoach.routine import Routine
+    from voicecoach.routine.model import Routine
 
 
 def open_voice(

@@ -18,7 +18,7 @@ from voicecoach.commands import Command
 from voicecoach.errors import AudioDeviceError
 from voicecoach.events import CommandHeard, Event
 from voicecoach.files.settings import Backend, Settings, load_settings
-from voicecoach.routine import find_routine, load_routine
+from voicecoach.routine.model import find_routine, load_routine
 from voicecoach.speaking import SpeakingSignal
 
 DEFAULT_WAV = Path("voicecoach-demo.wav")

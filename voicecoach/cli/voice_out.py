@@ -86,7 +86,7 @@ def cmd_voices(args: argparse.Namespace) -> int:
 
 def cmd_render(args: argparse.Namespace) -> int:
     """Simulate the routine with no commands and mix every cue at its time into one WAV."""
-    from voicecoach.routine import find_routine, load_routine
+    from voicecoach.routine.model import find_routine, load_routine
     from voicecoach.simulation import simulate
     from voicecoach.voice_factory import prepare_workout
     from voicecoach.wav_out import mix_timeline

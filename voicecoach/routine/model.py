@@ -25,7 +25,7 @@ from pydantic import (
 from voicecoach.errors import Problem, RoutineError
 from voicecoach.files import paths
 from voicecoach.files.reading import Path_, parse_yaml, read_user_file, validation_problems
-from voicecoach.tempo import Phase, Tempo, TempoError
+from voicecoach.routine.tempo import Phase, Tempo, TempoError
 
 
 def _parse_tempo(value: Any) -> Tempo:

@@ -1,0 +1,1 @@
+"""Routines: the validated, immutable model of a workout and its tempo notation."""

@@ -31,5 +31,5 @@ def test_alsa_complains_on_stderr_by_default() -> None:
 
 
 def test_importing_sounddevice_through_voicecoach_silences_alsa() -> None:
-    silence = "from voicecoach.audio import import_sounddevice; import_sounddevice()"
+    silence = "from voicecoach.audio.devices import import_sounddevice; import_sounddevice()"
     assert "ALSA lib" not in stderr_of(silence)

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from tests.ears_fixtures import KO_PHRASES, korean_model_dir, korean_settings, silence, speech
-from voicecoach.audio import list_devices
+from voicecoach.audio.devices import list_devices
 from voicecoach.cli import main, voice_in
 from voicecoach.commands import Command
 from voicecoach.ears.base import SAMPLE_RATE_HZ

@@ -287,7 +287,7 @@ def test_auto_without_vosk_or_whisper_says_why_it_uses_pocketsphinx(places, monk
 
 
 def test_open_ears_without_a_microphone_raises_for_the_keyboard_fallback() -> None:
-    from voicecoach.audio import list_devices
+    from voicecoach.audio.devices import list_devices
     from voicecoach.ears.factory import open_ears
     from voicecoach.errors import AudioDeviceError
 

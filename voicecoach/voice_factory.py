@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from voicecoach.audio import resolve_device
+from voicecoach.audio.devices import resolve_device
 from voicecoach.cue_cache import CueCache, Progress, open_cache
 from voicecoach.errors import AudioDeviceError
 from voicecoach.ports import Post, Voice

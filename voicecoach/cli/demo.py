@@ -12,7 +12,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from voicecoach.audio import default_device
+from voicecoach.audio.devices import default_device
 from voicecoach.cli import add_model_option
 from voicecoach.commands import Command
 from voicecoach.errors import AudioDeviceError

@@ -9,7 +9,7 @@ import threading
 import time
 from pathlib import Path
 
-from voicecoach.audio import default_device, list_devices, resolve_device
+from voicecoach.audio.devices import default_device, list_devices, resolve_device
 from voicecoach.cli import add_model_option
 from voicecoach.commands import STATE_GRAMMAR, Command
 from voicecoach.ears.base import SAMPLE_RATE_HZ

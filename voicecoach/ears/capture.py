@@ -8,7 +8,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from voicecoach.audio import import_sounddevice, release_stream
+from voicecoach.audio.devices import import_sounddevice, release_stream
 from voicecoach.ears.base import SAMPLE_RATE_HZ
 from voicecoach.errors import AudioDeviceError
 

@@ -6,7 +6,7 @@ import sys
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from voicecoach.audio import resolve_device
+from voicecoach.audio.devices import resolve_device
 from voicecoach.ears.base import Recognizer
 from voicecoach.ears.capture import Capture, check_input
 from voicecoach.ears.gate import EchoGate, GatePolicy

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from types import ModuleType
 from typing import Any, Literal
 
-from voicecoach.alsa_messages import silence_alsa_messages
+from voicecoach.audio.alsa_messages import silence_alsa_messages
 from voicecoach.errors import AudioDeviceError
 
 Direction = Literal["input", "output"]

@@ -18,8 +18,8 @@ from voicecoach.corpus import Clip
 from voicecoach.ears.base import SAMPLE_RATE_HZ, Recognizer
 from voicecoach.ears.gate import EchoGate, GatePolicy
 from voicecoach.ears.listener import Heard, Listener
-from voicecoach.echo_cancel import EchoCanceller
-from voicecoach.speaking import SpeakingSignal
+from voicecoach.echo.canceller import EchoCanceller
+from voicecoach.echo.coach_speech import SpeakingSignal
 from voicecoach.synth import to_pcm16
 
 DELAY_S = 0.2

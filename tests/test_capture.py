@@ -165,8 +165,8 @@ def coach_and_ears(speaking, events, heard):
 def test_cue_echo_through_the_speaker_triggers_nothing_and_aec_removes_it(
     pulse, tmp_path
 ) -> None:
+    from voicecoach.echo.coach_speech import SpeakingSignal
     from voicecoach.events import Cue
-    from voicecoach.speaking import SpeakingSignal
 
     echo = pulse.enable_echo()  # the speaker is heard by the microphone at full level
     speaking, events, heard = SpeakingSignal(), Events(), []

@@ -11,8 +11,8 @@ import pytest
 
 from tests.english_ears import PHRASES, commands_in, hear
 from voicecoach.ears.gate import MIN_KEPT_DB
-from voicecoach.echo_cancel import RATE_HZ, EchoCanceller, PlayedAudio, estimate_delay, read_between
-from voicecoach.echo_suppress import LATENCY_SAMPLES, ResidualEchoSuppressor
+from voicecoach.echo.canceller import RATE_HZ, EchoCanceller, PlayedAudio, estimate_delay, read_between
+from voicecoach.echo.suppressor import LATENCY_SAMPLES, ResidualEchoSuppressor
 from voicecoach.synth import from_pcm16, resample, synthesize, to_pcm16
 
 DEVICE_HZ = 22050

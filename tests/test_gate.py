@@ -10,8 +10,8 @@ from voicecoach.commands import Command
 from voicecoach.ears.base import SAMPLE_RATE_HZ, Recognition
 from voicecoach.ears.gate import EchoGate, GatePolicy
 from voicecoach.ears.listener import Listener
+from voicecoach.echo.coach_speech import SpeakingSignal
 from voicecoach.events import CommandHeard
-from voicecoach.speaking import SpeakingSignal
 
 
 def said(command: Command | None, text: str = "", confidence: float = 0.9) -> Recognition:

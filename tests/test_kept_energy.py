@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from voicecoach.kept_energy import RATE_HZ, KeptEnergy
+from voicecoach.echo.kept_energy import RATE_HZ, KeptEnergy
 
 LATENCY = 319
 

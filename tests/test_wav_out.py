@@ -10,9 +10,9 @@ import pytest
 from tests.voice_out_fixtures import RATE_HZ, ToneCues, first_frame_with
 from voicecoach.cue_cache import CueCache, read_wav
 from voicecoach.earcons import earcon_duration_s
+from voicecoach.echo.coach_speech import SpeakingSignal
 from voicecoach.events import Cue, CueKind, Earcon, Event, SpeechFinished, SpeechStarted
 from voicecoach.player import GAP_S
-from voicecoach.speaking import SpeakingSignal
 from voicecoach.tts import open_renderer
 from voicecoach.wav_out import WavFileVoice, mix_timeline
 

@@ -11,10 +11,10 @@ from dataclasses import dataclass, field
 
 from voicecoach.commands import Command
 from voicecoach.ears.listener import Heard
+from voicecoach.echo.coach_speech import SpeakingSignal
 from voicecoach.events import CommandHeard, Snapshot
 from voicecoach.ports import View
 from voicecoach.routine.model import Routine
-from voicecoach.speaking import SpeakingSignal
 from voicecoach.states import State
 
 RETRY_AFTER_S = 4.0

@@ -7,9 +7,9 @@ from typing import TYPE_CHECKING
 
 from voicecoach.audio.devices import resolve_device
 from voicecoach.cue_cache import CueCache, Progress, open_cache
+from voicecoach.echo.coach_speech import SpeakingSignal
 from voicecoach.errors import AudioDeviceError
 from voicecoach.ports import Post, Voice
-from voicecoach.speaking import SpeakingSignal
 
 if TYPE_CHECKING:
     from voicecoach.files.settings import Settings

@@ -15,11 +15,11 @@ from rich.table import Table
 from voicecoach.audio.devices import default_device
 from voicecoach.cli import add_model_option
 from voicecoach.commands import Command
+from voicecoach.echo.coach_speech import SpeakingSignal
 from voicecoach.errors import AudioDeviceError
 from voicecoach.events import CommandHeard, Event
 from voicecoach.files.settings import Backend, Settings, load_settings
 from voicecoach.routine.model import find_routine, load_routine
-from voicecoach.speaking import SpeakingSignal
 
 DEFAULT_WAV = Path("voicecoach-demo.wav")
 

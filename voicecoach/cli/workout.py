@@ -11,13 +11,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from voicecoach.cli import add_model_option, add_routine_argument
+from voicecoach.echo.coach_speech import SpeakingSignal
 from voicecoach.errors import AudioDeviceError, UsageError
 from voicecoach.events import Cue, CueKind, Event
 from voicecoach.files.settings import Settings, Verbosity, load_settings
 from voicecoach.history import HistoryRecorder
 from voicecoach.ports import Ears, Post, Recorder, Voice
 from voicecoach.routine.model import Routine, find_routine, load_routine
-from voicecoach.speaking import SpeakingSignal
 
 if TYPE_CHECKING:
     from voicecoach.cue_cache import CueCache

@@ -11,12 +11,12 @@ from voicecoach.ears.base import Recognizer
 from voicecoach.ears.capture import Capture, check_input
 from voicecoach.ears.gate import EchoGate, GatePolicy
 from voicecoach.ears.listener import Heard, Listener
-from voicecoach.echo_cancel import EchoCanceller
+from voicecoach.echo.canceller import EchoCanceller
+from voicecoach.echo.coach_speech import SpeakingSignal
 from voicecoach.errors import ModelError
 from voicecoach.files.settings import Backend, ListeningMode, Settings
 from voicecoach.models import DEFAULT_MODEL, download_with_bar, find_model
 from voicecoach.ports import Post
-from voicecoach.speaking import SpeakingSignal
 
 POCKETSPHINX = "pocketsphinx (offline; the least accurate)"
 WHISPER = "Whisper tiny.en (offline)"

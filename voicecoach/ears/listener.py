@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from voicecoach.commands import STATE_GRAMMAR, Command
 from voicecoach.ears.base import SAMPLE_RATE_HZ, Recognition, Recognizer
 from voicecoach.ears.gate import EchoGate
-from voicecoach.echo_cancel import EchoCanceller
+from voicecoach.echo.canceller import EchoCanceller
 from voicecoach.events import CommandHeard, MicrophoneBack, MicrophoneLost
 from voicecoach.ports import Post
 from voicecoach.states import State

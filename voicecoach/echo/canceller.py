@@ -30,8 +30,8 @@ import threading
 
 import numpy as np
 
-from voicecoach.echo_suppress import LATENCY_SAMPLES, ResidualEchoSuppressor
-from voicecoach.kept_energy import KeptEnergy
+from voicecoach.echo.kept_energy import KeptEnergy
+from voicecoach.echo.suppressor import LATENCY_SAMPLES, ResidualEchoSuppressor
 
 RATE_HZ = 16_000
 """The recognizers' rate: the reference is kept, and the microphone arrives, at 16 kHz."""

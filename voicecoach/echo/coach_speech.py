@@ -6,7 +6,7 @@ import threading
 import time
 from dataclasses import dataclass
 
-from voicecoach.echo_cancel import PlayedAudio
+from voicecoach.echo.canceller import PlayedAudio
 
 
 @dataclass(frozen=True)

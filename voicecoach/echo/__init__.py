@@ -1,0 +1,1 @@
+"""The coach's own voice in the microphone: what was played, and cancelling its echo."""

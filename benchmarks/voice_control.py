@@ -59,7 +59,7 @@ Factory = Callable[[Mapping[Command, Sequence[str]]], Recognizer]
 
 def backends(phrases: Mapping[Command, Sequence[str]]) -> dict[str, Factory]:
     """Every backend available here, each followed by its no-grammar baseline."""
-    from voicecoach.ears.pocketsphinx_backend import PocketsphinxRecognizer
+    from voicecoach.ears.recognizers.pocketsphinx import PocketsphinxRecognizer
 
     found: dict[str, Factory] = {
         # The confidence floor is applied here (like the echo gate does), not in the backend,
@@ -68,13 +68,13 @@ def backends(phrases: Mapping[Command, Sequence[str]]) -> dict[str, Factory]:
         "pocketsphinx-baseline": lambda p: PocketsphinxRecognizer(p, use_grammar=False),
     }
     if _has_whisper():
-        from voicecoach.ears.whisper_backend import WhisperRecognizer
+        from voicecoach.ears.recognizers.whisper import WhisperRecognizer
 
         found["whisper"] = lambda p: WhisperRecognizer(p)
         found["whisper-baseline"] = lambda p: WhisperRecognizer(p, restricted=False)
     model = _vosk_model()
     if model is not None:
-        from voicecoach.ears.vosk_backend import ENGLISH_FILLERS, VoskRecognizer
+        from voicecoach.ears.recognizers.vosk import ENGLISH_FILLERS, VoskRecognizer
 
         found["vosk"] = lambda p: VoskRecognizer(model, p, fillers=ENGLISH_FILLERS)
         found["vosk-baseline"] = lambda p: VoskDictation(model, p)
@@ -83,7 +83,7 @@ def backends(phrases: Mapping[Command, Sequence[str]]) -> dict[str, Factory]:
 
 def _has_whisper() -> bool:
     """Whether faster-whisper and its tiny.en weights are installed."""
-    from voicecoach.ears.whisper_model import is_whisper_installed
+    from voicecoach.ears.recognizers.whisper_model import is_whisper_installed
 
     return is_whisper_installed()
 
@@ -91,7 +91,7 @@ def _has_whisper() -> bool:
 def _vosk_model() -> Path | None:
     """An English Vosk model if one is installed (models.find_model, else VOSK_MODEL_PATH)."""
     try:
-        from voicecoach.models import find_model
+        from voicecoach.ears.recognizers.vosk_model import find_model
 
         hit = find_model()
         return hit.path if hit is not None else None
@@ -110,7 +110,7 @@ class VoskDictation:
     def __init__(self, model_path: Path, phrases: Mapping[Command, Sequence[str]]) -> None:
         import vosk
 
-        from voicecoach.ears.vosk_backend import load_model
+        from voicecoach.ears.recognizers.vosk import load_model
 
         self._index = {normalize(p): c for c, items in phrases.items() for p in items}
         self._recognizer = vosk.KaldiRecognizer(load_model(str(model_path)), SAMPLE_RATE_HZ)
@@ -496,11 +496,11 @@ def tune(phrases: Mapping[Command, Sequence[str]], quick: bool, backend: str) ->
     clips += corpus.phrase_clips([*corpus.CHATTER, *cues[::3]], others[::-1],
                                  corpus.Condition(Noise.PINK, 10.0), seed=10)
     if backend == "whisper":
-        from voicecoach.ears.whisper_backend import WhisperRecognizer
+        from voicecoach.ears.recognizers.whisper import WhisperRecognizer
 
         recognizer: Any = WhisperRecognizer(phrases, min_confidence=0.0)
     else:
-        from voicecoach.ears.pocketsphinx_backend import PocketsphinxRecognizer
+        from voicecoach.ears.recognizers.pocketsphinx import PocketsphinxRecognizer
 
         recognizer = PocketsphinxRecognizer(phrases, min_confidence=0.0)
     evidence, labels, is_command = [], [], []

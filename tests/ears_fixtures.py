@@ -17,7 +17,7 @@ import pytest
 from voicecoach.commands import Command
 from voicecoach.ears.base import SAMPLE_RATE_HZ
 from voicecoach.ears.listener import Heard, Listener
-from voicecoach.ears.vosk_backend import VoskRecognizer
+from voicecoach.ears.recognizers.vosk import VoskRecognizer
 from voicecoach.synth import synthesize, to_pcm16
 
 KO_PHRASES: dict[Command, tuple[str, ...]] = {

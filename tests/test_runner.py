@@ -13,6 +13,7 @@ from collections.abc import Mapping
 import pytest
 
 from voicecoach.commands import Command
+from voicecoach.ears.typed import TypedCommands, parse_typed_command
 from voicecoach.events import (
     CommandHeard,
     Cue,
@@ -24,7 +25,6 @@ from voicecoach.events import (
     SpeechStarted,
 )
 from voicecoach.files.settings import load_settings
-from voicecoach.keyboard import TypedCommands, parse_typed_command
 from voicecoach.pacer import FakePacer, SchedulerPacer
 from voicecoach.ports import Post
 from voicecoach.printed_voice import PrintedVoice

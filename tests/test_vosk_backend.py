@@ -19,9 +19,9 @@ from voicecoach.commands import STATE_GRAMMAR, Command
 from voicecoach.ears.base import SAMPLE_RATE_HZ, Recognition
 from voicecoach.ears.gate import EchoGate
 from voicecoach.ears.listener import Listener
-from voicecoach.ears.vosk_backend import VoskRecognizer, load_model, phrase_key
+from voicecoach.ears.recognizers.vosk import VoskRecognizer, load_model, phrase_key
+from voicecoach.ears.recognizers.vosk_model import find_model
 from voicecoach.errors import ModelError
-from voicecoach.models import find_model
 from voicecoach.states import State
 from voicecoach.synth import to_pcm16
 
@@ -144,7 +144,7 @@ def test_english_accuracy_with_an_english_model() -> None:
         pytest.skip("no English Vosk model installed (voicecoach model download); "
                     "the machine has no internet for it")
     settings = load_settings().settings
-    from voicecoach.ears.vosk_backend import ENGLISH_FILLERS
+    from voicecoach.ears.recognizers.vosk import ENGLISH_FILLERS
 
     recognizer = VoskRecognizer(found.path, settings.commands, fillers=ENGLISH_FILLERS)
     right = 0

@@ -12,14 +12,14 @@ from tests.english_ears import PHRASES, commands_in, hear
 from voicecoach import corpus
 from voicecoach.commands import ALWAYS_HEARD, STATE_GRAMMAR, Command
 from voicecoach.ears.phonetic import PhraseMatcher
-from voicecoach.ears.whisper_backend import (
+from voicecoach.ears.recognizers.whisper import (
     WhisperRecognizer,
     command_text,
     prompt_for,
     spot,
     without_repeats,
 )
-from voicecoach.ears.whisper_model import find_whisper_model, load_model
+from voicecoach.ears.recognizers.whisper_model import find_whisper_model, load_model
 from voicecoach.errors import ModelError
 from voicecoach.routine.model import load_routine
 from voicecoach.states import State

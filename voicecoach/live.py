@@ -16,8 +16,8 @@ from rich.table import Table
 from rich.text import Text
 
 from voicecoach.commands import STATE_GRAMMAR, Command
+from voicecoach.ears.hotkeys import KEYS_HINT
 from voicecoach.events import CommandHeard, Snapshot
-from voicecoach.keys import KEYS_HINT
 from voicecoach.routine.model import Routine
 from voicecoach.states import State
 

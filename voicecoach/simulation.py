@@ -16,10 +16,10 @@ from typing import Any
 
 from voicecoach.commands import Command, normalize
 from voicecoach.cues import GAP_S, EstimatedCueTimer
+from voicecoach.ears.typed import parse_typed_command
 from voicecoach.errors import FileProblemsError, Problem, UsageError
 from voicecoach.events import CommandHeard, Cue, CueKind, Earcon, Event, Snapshot
 from voicecoach.files.settings import Settings, Verbosity
-from voicecoach.keyboard import parse_typed_command
 from voicecoach.pacer import FakePacer
 from voicecoach.ports import CueTimer, Recorder
 from voicecoach.routine.model import Routine

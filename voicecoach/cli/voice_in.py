@@ -16,15 +16,15 @@ from voicecoach.ears.base import SAMPLE_RATE_HZ
 from voicecoach.ears.capture import BLOCK_FRAMES, Capture
 from voicecoach.ears.factory import choose_recognizer, gate_for
 from voicecoach.ears.listener import Heard, Listener
-from voicecoach.errors import ModelError, VoicecoachError
-from voicecoach.files.settings import Backend, load_settings
-from voicecoach.models import (
+from voicecoach.ears.recognizers.vosk_model import (
     DEFAULT_MODEL,
     download_with_bar,
     find_model,
     installed_models,
     lookup_order,
 )
+from voicecoach.errors import ModelError, VoicecoachError
+from voicecoach.files.settings import Backend, load_settings
 from voicecoach.states import State
 from voicecoach.synth import read_wav, to_pcm16
 

@@ -162,8 +162,8 @@ def make_ears(microphone: Ears | None, why_not: str, settings: Settings, is_pane
     Raw keys and typed lines both read stdin, so a terminal with the panel gets keys
     (`--quiet` gives typed lines instead).
     """
-    from voicecoach.keyboard import TypedCommands
-    from voicecoach.keys import EarsGroup, Keyboard
+    from voicecoach.ears.hotkeys import EarsGroup, Keyboard
+    from voicecoach.ears.typed import TypedCommands
 
     if is_panel:
         if microphone is None:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from voicecoach.commands import ALWAYS_HEARD
 from voicecoach.ears.base import Recognition
-from voicecoach.ears.vosk_backend import phrase_key
+from voicecoach.ears.recognizers.vosk import phrase_key
 from voicecoach.echo.coach_speech import SpeakingSignal
 
 _SPAN_STEP_S = 0.1

@@ -24,8 +24,8 @@ from voicecoach.commands import ALWAYS_HEARD, Command, normalize
 from voicecoach.ears.base import Recognition
 from voicecoach.ears.endpoint import EndpointedRecognizer, Utterance
 from voicecoach.ears.phonetic import PhraseMatcher, phones_of
+from voicecoach.ears.recognizers.whisper_model import WINDOW_S, Transcriber, load_model
 from voicecoach.ears.rejection import Features, RejectionModel
-from voicecoach.ears.whisper_model import WINDOW_S, Transcriber, load_model
 
 MAX_COMMAND_S = 2.5
 """Longer speech is never one whole command (only a stop or safety phrase inside it counts)."""

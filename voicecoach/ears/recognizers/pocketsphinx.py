@@ -74,7 +74,7 @@ class PocketsphinxRecognizer(EndpointedRecognizer):
 
         super().__init__(end_silence_s, MAX_COMMAND_S)
         if fillers is None:
-            from voicecoach.ears.vosk_backend import ENGLISH_FILLERS as fillers
+            from voicecoach.ears.recognizers.vosk import ENGLISH_FILLERS as fillers
 
         self._phrases = {c: sorted({normalize(p) for p in items}) for c, items in phrases.items()}
         every_phrase = {p for items in self._phrases.values() for p in items}

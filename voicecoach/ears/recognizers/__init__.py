@@ -1,0 +1,1 @@
+"""Recognizer backends: one module per speech library, each behind `ears.base.Recognizer`."""

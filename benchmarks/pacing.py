@@ -15,13 +15,13 @@ import time
 from dataclasses import dataclass
 
 from voicecoach.commands import Command
-from voicecoach.cues import EstimatedCueTimer
 from voicecoach.events import CommandHeard, Cue, Earcon, Snapshot
 from voicecoach.files.settings import load_settings
-from voicecoach.pacer import SchedulerPacer
 from voicecoach.routine.model import Routine, load_routine_text
-from voicecoach.runner import Runner
-from voicecoach.session import Session
+from voicecoach.session.machine import Session
+from voicecoach.session.pacer import SchedulerPacer
+from voicecoach.session.runner import Runner
+from voicecoach.session.wording import EstimatedCueTimer
 from voicecoach.simulation import SimulationParams, simulate
 from voicecoach.states import State
 

@@ -12,11 +12,11 @@ from voicecoach.commands import Command
 from voicecoach.events import CommandHeard, Cue, Earcon, Event
 from voicecoach.files.settings import load_settings
 from voicecoach.history import HistoryRecorder, Status
-from voicecoach.pacer import FakePacer
 from voicecoach.ports import Recorder, View
 from voicecoach.routine.model import Routine, load_routine_text
-from voicecoach.runner import Runner
-from voicecoach.session import Session, StartAt
+from voicecoach.session.machine import Session, StartAt
+from voicecoach.session.pacer import FakePacer
+from voicecoach.session.runner import Runner
 
 ROUTINE_YAML = """\
 name: Test core

@@ -29,7 +29,7 @@ def test_no_cue_contains_a_command_phrase(path: Path) -> None:
 
 def _built_in_texts() -> list[str]:
     """The engine's own sentences (acknowledgements, counts, countdowns, phase cues)."""
-    from voicecoach import cues
+    from voicecoach.session import wording as cues
 
     texts = [v for k, v in vars(cues).items() if k.isupper() and isinstance(v, str)]
     texts += list(cues.NOT_NOW.values())

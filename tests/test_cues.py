@@ -8,13 +8,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from voicecoach import cues
 from voicecoach.commands import contained_phrases
-from voicecoach.cues import EstimatedCueTimer, Planned, Rotation, fit
 from voicecoach.events import Cue, CueKind
 from voicecoach.files import paths
 from voicecoach.files.settings import Verbosity, load_settings
 from voicecoach.routine.model import load_routine
+from voicecoach.session import wording as cues
+from voicecoach.session.wording import EstimatedCueTimer, Planned, Rotation, fit
 
 PHRASES = load_settings().settings.commands
 

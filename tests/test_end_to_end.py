@@ -16,7 +16,7 @@ import pytest
 
 from tests.e2e_fixtures import TEMPO, Workout, speaker_level, workout
 from tests.pulse import pulse_fixture
-from voicecoach import cues
+from voicecoach.session import wording as cues
 from voicecoach.simulation import TimelineRecord
 
 pytestmark = [pytest.mark.audio, pytest.mark.slow]

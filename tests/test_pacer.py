@@ -9,7 +9,7 @@ import pytest
 
 from voicecoach.commands import Command
 from voicecoach.events import CommandHeard, Event, Mark, PhaseDue
-from voicecoach.pacer import MISFIRE_GRACE_TIME, FakePacer, SchedulerPacer
+from voicecoach.session.pacer import MISFIRE_GRACE_TIME, FakePacer, SchedulerPacer
 
 
 def due(token: int) -> PhaseDue:

@@ -25,12 +25,12 @@ from voicecoach.events import (
     SpeechStarted,
 )
 from voicecoach.files.settings import load_settings
-from voicecoach.pacer import FakePacer, SchedulerPacer
 from voicecoach.ports import Post
 from voicecoach.printed_voice import PrintedVoice
 from voicecoach.routine.model import load_routine_text
-from voicecoach.runner import Runner
-from voicecoach.session import Session
+from voicecoach.session.machine import Session
+from voicecoach.session.pacer import FakePacer, SchedulerPacer
+from voicecoach.session.runner import Runner
 from voicecoach.states import State
 
 PHRASES = load_settings().settings.commands

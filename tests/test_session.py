@@ -6,7 +6,6 @@ import math
 
 import pytest
 
-from voicecoach import cues
 from voicecoach.commands import Command, contained_phrases
 from voicecoach.errors import UsageError
 from voicecoach.events import (
@@ -24,9 +23,10 @@ from voicecoach.events import (
     Snapshot,
 )
 from voicecoach.files.settings import Verbosity, load_settings
-from voicecoach.pacer import FakePacer
 from voicecoach.routine.model import Routine, load_routine_text
-from voicecoach.session import TRANSITIONS, Session, StartAt, rule_for
+from voicecoach.session import wording as cues
+from voicecoach.session.machine import TRANSITIONS, Session, StartAt, rule_for
+from voicecoach.session.pacer import FakePacer
 from voicecoach.states import State
 
 PHRASES = load_settings().settings.commands

@@ -11,13 +11,13 @@ from pathlib import Path
 import pytest
 import yaml
 
-from voicecoach import cues
 from voicecoach.cli import main
 from voicecoach.cli.files import routine_schema
 from voicecoach.commands import Command, contained_phrases
 from voicecoach.files import paths
 from voicecoach.routine.model import Routine, Sides, load_routine, load_routine_text
 from voicecoach.routine.tempo import Phase
+from voicecoach.session import wording as cues
 
 SHIPPED = sorted(paths.SHIPPED_ROUTINES_DIR.glob("*.yaml"))
 

@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 
-from voicecoach import cues
 from voicecoach.cli import main
 from voicecoach.commands import Command, contained_phrases
 from voicecoach.errors import FileProblemsError
@@ -16,6 +15,7 @@ from voicecoach.events import CueKind
 from voicecoach.files import paths
 from voicecoach.files.settings import load_settings
 from voicecoach.routine.model import Routine, load_routine, load_routine_text
+from voicecoach.session import wording as cues
 from voicecoach.simulation import (
     SimulationParams,
     TimelineRecord,

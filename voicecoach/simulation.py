@@ -15,16 +15,16 @@ from pathlib import Path
 from typing import Any
 
 from voicecoach.commands import Command, normalize
-from voicecoach.cues import GAP_S, EstimatedCueTimer
 from voicecoach.ears.typed import parse_typed_command
 from voicecoach.errors import FileProblemsError, Problem, UsageError
 from voicecoach.events import CommandHeard, Cue, CueKind, Earcon, Event, Snapshot
 from voicecoach.files.settings import Settings, Verbosity
-from voicecoach.pacer import FakePacer
 from voicecoach.ports import CueTimer, Recorder
 from voicecoach.routine.model import Routine
-from voicecoach.runner import Runner
-from voicecoach.session import Session, StartAt
+from voicecoach.session.machine import Session, StartAt
+from voicecoach.session.pacer import FakePacer
+from voicecoach.session.runner import Runner
+from voicecoach.session.wording import GAP_S, EstimatedCueTimer
 
 FORM_LATE_S = 0.3
 """A form cue that would start later than this behind its moment is dropped, as the player does."""

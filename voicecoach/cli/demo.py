@@ -70,16 +70,16 @@ def _audio_out(args: argparse.Namespace, settings: Settings) -> Path | None:
 def cmd_demo(args: argparse.Namespace) -> int:
     """Run the demo session and print its summary; exit 1 if a spoken command was missed."""
     from voicecoach.cli.workout import _prepare_cues
-    from voicecoach.cues import all_texts
     from voicecoach.demo import Director, demo_routine
     from voicecoach.ears.factory import choose_recognizer, gate_for
     from voicecoach.ears.listener import Listener
     from voicecoach.history import HistoryRecorder
     from voicecoach.live import open_view
-    from voicecoach.pacer import SchedulerPacer
     from voicecoach.printed_voice import PrintedVoice
-    from voicecoach.runner import Runner
-    from voicecoach.session import Session
+    from voicecoach.session.machine import Session
+    from voicecoach.session.pacer import SchedulerPacer
+    from voicecoach.session.runner import Runner
+    from voicecoach.session.wording import all_texts
     from voicecoach.virtual_mic import VirtualMicrophone
     from voicecoach.voice_factory import open_voice
 

@@ -22,7 +22,7 @@ from voicecoach.routine.model import Routine, find_routine, load_routine
 if TYPE_CHECKING:
     from voicecoach.cue_cache import CueCache
     from voicecoach.ears.listener import Heard
-    from voicecoach.session import StartAt
+    from voicecoach.session.machine import StartAt
     from voicecoach.timeline_view import TimelineView
 
 
@@ -94,7 +94,7 @@ def _open_history(args: argparse.Namespace, routine: Routine, routine_path: Path
     if args.simulate and args.history is None:
         return None, None
     from voicecoach.history import HistoryRecorder
-    from voicecoach.session import StartAt
+    from voicecoach.session.machine import StartAt
 
     recorder, point = HistoryRecorder.open(args.history, routine, str(routine_path), _warn,
                                            resume=args.resume)
@@ -205,13 +205,13 @@ def _open_timeline(path: Path | None, clock: Callable[[], float], cache: CueCach
 def _run_live(args: argparse.Namespace, settings: Settings, routine: Routine,
               verbosity: Verbosity, recorder: Recorder | None, start: StartAt | None,
               closing: ExitStack) -> int:
-    from voicecoach.cues import all_texts
     from voicecoach.ears.listener import Listener
     from voicecoach.live import LiveView, mic_level_of, open_view
-    from voicecoach.pacer import SchedulerPacer
     from voicecoach.printed_voice import PrintedVoice
-    from voicecoach.runner import Runner
-    from voicecoach.session import Session
+    from voicecoach.session.machine import Session
+    from voicecoach.session.pacer import SchedulerPacer
+    from voicecoach.session.runner import Runner
+    from voicecoach.session.wording import all_texts
     from voicecoach.timeline_view import ViewTee, VoiceTee
 
     inbox: queue.Queue[Event] = queue.Queue()

@@ -10,9 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 
-from voicecoach import cues
 from voicecoach.commands import Command, contained_phrases
-from voicecoach.cues import Planned
 from voicecoach.errors import UsageError
 from voicecoach.events import (
     Action,
@@ -39,6 +37,8 @@ from voicecoach.files.settings import Verbosity
 from voicecoach.ports import CueTimer
 from voicecoach.routine.model import Exercise, Routine, Sides, Variation
 from voicecoach.routine.tempo import Phase, Tempo
+from voicecoach.session import wording as cues
+from voicecoach.session.wording import Planned
 from voicecoach.states import State
 
 Trigger = Command | Mark

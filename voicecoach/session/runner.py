@@ -25,7 +25,7 @@ from voicecoach.events import (
     SpeechFinished,
 )
 from voicecoach.ports import Ears, Pacer, Recorder, View, Voice
-from voicecoach.session import Session
+from voicecoach.session.machine import Session
 
 LAST_WORDS_S = 30.0
 """Longest wait for the after-workout words to be spoken before the voice is closed."""

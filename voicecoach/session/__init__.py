@@ -1,0 +1,1 @@
+"""The workout itself: the pure state machine, its wording, and the one loop that runs it."""

@@ -337,11 +337,11 @@ def mixer_delays_s(count: int, seed: int = 0) -> list[float]:
     text, rendered by espeak-ng and trimmed like the cue cache does; the sound card's own output
     latency is not included (no device here).
     """
-    from voicecoach.cue_cache import trim_silence
     from voicecoach.events import Cue, CueKind
-    from voicecoach.player import BLOCK_FRAMES, CueMixer
     from voicecoach.session import wording as cues
     from voicecoach.synth import resample
+    from voicecoach.voice.cue_cache import trim_silence
+    from voicecoach.voice.player import BLOCK_FRAMES, CueMixer
 
     rate_hz = 22050
     audio = trim_silence(resample(COACH.say(cues.PAUSED), SAMPLE_RATE_HZ, rate_hz), rate_hz)

@@ -19,14 +19,14 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from tests.pulse import PulseServer, PulseUnavailable, reinit_portaudio
-from voicecoach.cue_cache import CueCache
 from voicecoach.events import Cue, CueKind
 from voicecoach.files.paths import PROJECT_ROOT
 from voicecoach.files.settings import load_settings
-from voicecoach.player import SoundDevicePlayer
 from voicecoach.routine.model import load_routine
 from voicecoach.simulation import simulate
-from voicecoach.tts import EspeakNgRenderer, Pyttsx3Renderer, Renderer
+from voicecoach.voice.cue_cache import CueCache
+from voicecoach.voice.player import SoundDevicePlayer
+from voicecoach.voice.tts import EspeakNgRenderer, Pyttsx3Renderer, Renderer
 
 ROUTINE = PROJECT_ROOT / "routines" / "leg-lifts.yaml"
 RENDER_TARGET_S = 5.0

@@ -151,7 +151,7 @@ AEC_MODULE = (
 
 def coach_and_ears(speaking, events, heard):
     """A real player and a real listener on the current default devices."""
-    from voicecoach.player import SoundDevicePlayer
+    from voicecoach.voice.player import SoundDevicePlayer
 
     player = SoundDevicePlayer(KoreanCues(), resolve_device("", "output"), speaking=speaking)
     listener = Listener(korean_recognizer(), EchoGate(speaking),

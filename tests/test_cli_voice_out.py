@@ -11,11 +11,11 @@ import pytest
 
 from tests.pulse import pulse_fixture
 from voicecoach.cli import main
-from voicecoach.cue_cache import open_cache, read_wav
 from voicecoach.files.paths import PROJECT_ROOT
 from voicecoach.files.settings import load_settings
 from voicecoach.routine.model import load_routine
 from voicecoach.simulation import simulate
+from voicecoach.voice.cue_cache import open_cache, read_wav
 
 pulse = pulse_fixture()
 LEG_LIFTS = PROJECT_ROOT / "routines" / "leg-lifts.yaml"

@@ -5,16 +5,16 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from voicecoach.cue_cache import (
+from voicecoach.files.paths import PROJECT_ROOT
+from voicecoach.routine.model import load_routine
+from voicecoach.voice.cue_cache import (
     CueCache,
     estimate_duration_s,
     read_wav,
     resample,
     trim_silence,
 )
-from voicecoach.files.paths import PROJECT_ROOT
-from voicecoach.routine.model import load_routine
-from voicecoach.tts import EspeakNgRenderer, open_renderer
+from voicecoach.voice.tts import EspeakNgRenderer, open_renderer
 
 ROUTINE = PROJECT_ROOT / "routines" / "leg-lifts.yaml"
 
@@ -105,7 +105,7 @@ def test_resample_keeps_duration_and_pitch():
 def test_prepare_workout_renders_everything_said_without_commands(renderer, tmp_path):
     from voicecoach.files.settings import load_settings
     from voicecoach.simulation import simulate
-    from voicecoach.voice_factory import prepare_workout
+    from voicecoach.voice.factory import prepare_workout
 
     routine, settings = load_routine(ROUTINE), load_settings().settings
     cache = CueCache(renderer, tmp_path)

@@ -10,15 +10,15 @@ import pytest
 
 from tests.pulse import pulse_fixture
 from tests.voice_out_fixtures import RATE_HZ, ToneCues, dominant_hz, first_frame_with
-from voicecoach.cue_cache import CueCache
 from voicecoach.echo.coach_speech import SpeakingSignal
 from voicecoach.errors import AudioDeviceError
 from voicecoach.events import Cue, CueKind, Earcon, Event, SpeechFinished, SpeechStarted
 from voicecoach.files.settings import load_settings
-from voicecoach.player import GAP_S, CueMixer, SoundDevicePlayer
-from voicecoach.tts import open_renderer
-from voicecoach.voice_factory import open_voice
-from voicecoach.wav_out import WavFileVoice
+from voicecoach.voice.cue_cache import CueCache
+from voicecoach.voice.factory import open_voice
+from voicecoach.voice.player import GAP_S, CueMixer, SoundDevicePlayer
+from voicecoach.voice.tts import open_renderer
+from voicecoach.voice.wav_file import WavFileVoice
 
 pulse = pulse_fixture()
 

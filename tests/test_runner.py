@@ -26,12 +26,12 @@ from voicecoach.events import (
 )
 from voicecoach.files.settings import load_settings
 from voicecoach.ports import Post
-from voicecoach.printed_voice import PrintedVoice
 from voicecoach.routine.model import load_routine_text
 from voicecoach.session.machine import Session
 from voicecoach.session.pacer import FakePacer, SchedulerPacer
 from voicecoach.session.runner import Runner
 from voicecoach.states import State
+from voicecoach.voice.printed import PrintedVoice
 
 PHRASES = load_settings().settings.commands
 

@@ -8,9 +8,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from voicecoach.cue_cache import read_wav
 from voicecoach.errors import SpeechError
-from voicecoach.tts import (
+from voicecoach.voice.cue_cache import read_wav
+from voicecoach.voice.tts import (
     EspeakNgRenderer,
     Pyttsx3Renderer,
     VoiceInfo,

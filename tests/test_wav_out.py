@@ -8,13 +8,13 @@ import numpy as np
 import pytest
 
 from tests.voice_out_fixtures import RATE_HZ, ToneCues, first_frame_with
-from voicecoach.cue_cache import CueCache, read_wav
-from voicecoach.earcons import earcon_duration_s
 from voicecoach.echo.coach_speech import SpeakingSignal
 from voicecoach.events import Cue, CueKind, Earcon, Event, SpeechFinished, SpeechStarted
-from voicecoach.player import GAP_S
-from voicecoach.tts import open_renderer
-from voicecoach.wav_out import WavFileVoice, mix_timeline
+from voicecoach.voice.cue_cache import CueCache, read_wav
+from voicecoach.voice.earcons import earcon_duration_s
+from voicecoach.voice.player import GAP_S
+from voicecoach.voice.tts import open_renderer
+from voicecoach.voice.wav_file import WavFileVoice, mix_timeline
 
 
 def test_mix_places_each_cue_at_its_time(tmp_path):

@@ -75,13 +75,13 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from voicecoach.ears.listener import Listener
     from voicecoach.history import HistoryRecorder
     from voicecoach.live import open_view
-    from voicecoach.printed_voice import PrintedVoice
     from voicecoach.session.machine import Session
     from voicecoach.session.pacer import SchedulerPacer
     from voicecoach.session.runner import Runner
     from voicecoach.session.wording import all_texts
     from voicecoach.virtual_mic import VirtualMicrophone
-    from voicecoach.voice_factory import open_voice
+    from voicecoach.voice.factory import open_voice
+    from voicecoach.voice.printed import PrintedVoice
 
     settings = load_settings(args.config).settings
     routine_path = find_routine("leg-lifts")

@@ -8,13 +8,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from voicecoach.cli import add_routine_argument
-from voicecoach.cue_cache import open_cache, progress_bar
 from voicecoach.events import Cue, CueKind, Earcon
 from voicecoach.files.settings import load_settings
+from voicecoach.voice.cue_cache import open_cache, progress_bar
 
 if TYPE_CHECKING:
     from voicecoach.simulation import TimelineRecord
-    from voicecoach.wav_out import TimedSound
+    from voicecoach.voice.wav_file import TimedSound
 
 SAY_TIMEOUT_S = 60.0
 
@@ -53,8 +53,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def cmd_say(args: argparse.Namespace) -> int:
     """Speak one phrase and wait until it has been heard."""
-    from voicecoach.player import SoundDevicePlayer
-    from voicecoach.voice_factory import open_voice
+    from voicecoach.voice.factory import open_voice
+    from voicecoach.voice.player import SoundDevicePlayer
 
     settings = load_settings(args.config).settings
     cache, _ = open_cache(settings.voice)
@@ -88,8 +88,8 @@ def cmd_render(args: argparse.Namespace) -> int:
     """Simulate the routine with no commands and mix every cue at its time into one WAV."""
     from voicecoach.routine.model import find_routine, load_routine
     from voicecoach.simulation import simulate
-    from voicecoach.voice_factory import prepare_workout
-    from voicecoach.wav_out import mix_timeline
+    from voicecoach.voice.factory import prepare_workout
+    from voicecoach.voice.wav_file import mix_timeline
 
     settings = load_settings(args.config).settings
     routine = load_routine(find_routine(args.routine))

@@ -20,10 +20,10 @@ from voicecoach.ports import Ears, Post, Recorder, Voice
 from voicecoach.routine.model import Routine, find_routine, load_routine
 
 if TYPE_CHECKING:
-    from voicecoach.cue_cache import CueCache
     from voicecoach.ears.listener import Heard
     from voicecoach.session.machine import StartAt
     from voicecoach.timeline_view import TimelineView
+    from voicecoach.voice.cue_cache import CueCache
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -132,7 +132,7 @@ def _simulate(args: argparse.Namespace, settings: Settings, routine: Routine,
 def make_voice(settings: Settings, args: argparse.Namespace, post: Post,
                speaking: SpeakingSignal, cache: CueCache) -> Voice:
     """The coach's voice: --audio-out file, else the speaker, else printed cues (said once)."""
-    from voicecoach.voice_factory import open_voice
+    from voicecoach.voice.factory import open_voice
 
     voice, note = open_voice(settings, post, args.audio_out, speaking=speaking, cache=cache)
     _warn(note)
@@ -180,8 +180,8 @@ def make_ears(microphone: Ears | None, why_not: str, settings: Settings, is_pane
 
 def _prepare_cues(settings: Settings, routine: Routine) -> CueCache:
     """Render every cue before the workout, so nothing is synthesized while you exercise."""
-    from voicecoach.cue_cache import open_cache, progress_bar
-    from voicecoach.voice_factory import prepare_workout
+    from voicecoach.voice.cue_cache import open_cache, progress_bar
+    from voicecoach.voice.factory import prepare_workout
 
     cache, note = open_cache(settings.voice)
     _warn(note)
@@ -207,12 +207,12 @@ def _run_live(args: argparse.Namespace, settings: Settings, routine: Routine,
               closing: ExitStack) -> int:
     from voicecoach.ears.listener import Listener
     from voicecoach.live import LiveView, mic_level_of, open_view
-    from voicecoach.printed_voice import PrintedVoice
     from voicecoach.session.machine import Session
     from voicecoach.session.pacer import SchedulerPacer
     from voicecoach.session.runner import Runner
     from voicecoach.session.wording import all_texts
     from voicecoach.timeline_view import ViewTee, VoiceTee
+    from voicecoach.voice.printed import PrintedVoice
 
     inbox: queue.Queue[Event] = queue.Queue()
     speaking = SpeakingSignal()

@@ -6,10 +6,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from voicecoach.audio.devices import resolve_device
-from voicecoach.cue_cache import CueCache, Progress, open_cache
 from voicecoach.echo.coach_speech import SpeakingSignal
 from voicecoach.errors import AudioDeviceError
 from voicecoach.ports import Post, Voice
+from voicecoach.voice.cue_cache import CueCache, Progress, open_cache
 
 if TYPE_CHECKING:
     from voicecoach.files.settings import Settings
@@ -30,20 +30,20 @@ def open_voice(
         cache = open_cache(settings.voice)[0]
     volume = settings.voice.volume
     if audio_out is not None:
-        from voicecoach.wav_out import WavFileVoice
+        from voicecoach.voice.wav_file import WavFileVoice
 
         voice = WavFileVoice(cache, audio_out, volume, post, speaking)
         return voice, f"writing the coach's voice to {audio_out} instead of the speaker"
     spec = settings.audio.output_device
     try:
         device = resolve_device(spec, "output")
-        from voicecoach.player import SoundDevicePlayer
+        from voicecoach.voice.player import SoundDevicePlayer
 
         player = SoundDevicePlayer(cache, device, volume, post, speaking)
     except AudioDeviceError as exc:
         if spec not in ("", None):
             raise
-        from voicecoach.printed_voice import PrintedVoice  # written by the engine's author
+        from voicecoach.voice.printed import PrintedVoice  # written by the engine's author
 
         return PrintedVoice(post=post), f"{exc}: cues will be printed"
     return player, f"speaking through {player.device_name}"

@@ -14,11 +14,11 @@ from pathlib import Path
 
 import numpy as np
 
-from voicecoach.cue_cache import write_wav
 from voicecoach.echo.coach_speech import SpeakingSignal
 from voicecoach.events import Cue, CueKind, Earcon
-from voicecoach.player import CueAudio, CueMixer
 from voicecoach.ports import Post
+from voicecoach.voice.cue_cache import write_wav
+from voicecoach.voice.player import CueAudio, CueMixer
 
 PUMP_S = 0.02
 """How often the live file voice catches up with the clock; cue times stay frame-exact anyway."""

@@ -19,7 +19,7 @@ import numpy as np
 
 from voicecoach.errors import SpeechError
 from voicecoach.files import paths
-from voicecoach.tts import Renderer, open_renderer
+from voicecoach.voice.tts import Renderer, open_renderer
 
 if TYPE_CHECKING:
     from voicecoach.files.settings import VoiceSettings

@@ -17,14 +17,14 @@ from typing import Protocol
 
 import numpy as np
 
-from voicecoach.cue_cache import resample
-from voicecoach.earcons import earcon_samples
 from voicecoach.echo.coach_speech import SpeakingSignal
 from voicecoach.events import Cue, CueKind, Earcon, SpeechFinished, SpeechStarted
 from voicecoach.ports import Post
-from voicecoach.printed_voice import PrintedVoice
 from voicecoach.session.wording import GAP_S  # the engine fits cues into phases with this same gap
-from voicecoach.speaker import RETRY_S, STALL_S, Fill, Output, SoundDeviceOutput, Speaker
+from voicecoach.voice.cue_cache import resample
+from voicecoach.voice.earcons import earcon_samples
+from voicecoach.voice.output_stream import RETRY_S, STALL_S, Fill, Output, SoundDeviceOutput, Speaker
+from voicecoach.voice.printed import PrintedVoice
 
 FORM_MAX_DELAY_S = 0.3
 """A form cue that cannot start within this long after it was asked for is dropped, not played late."""

@@ -1,0 +1,1 @@
+"""The coach's voice: text to speech, cached cue audio, the mixer and the sound card stream."""

@@ -13,7 +13,8 @@ from voicecoach.commands import Command
 from voicecoach.errors import HistoryError
 from voicecoach.events import CommandHeard
 from voicecoach.files import paths
-from voicecoach.history import (
+from voicecoach.history.progression import Change
+from voicecoach.history.store import (
     MIGRATIONS,
     SCHEMA_VERSION,
     HistoryRecorder,
@@ -25,7 +26,6 @@ from voicecoach.history import (
     default_history_file,
     streaks,
 )
-from voicecoach.progression import Change
 
 T0 = datetime(2026, 11, 20, 8, 0, tzinfo=UTC)
 

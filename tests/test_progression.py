@@ -8,7 +8,7 @@ import pytest
 
 from voicecoach.commands import Command, contained_phrases
 from voicecoach.files.paths import DEFAULT_CONFIG_FILE
-from voicecoach.progression import (
+from voicecoach.history.progression import (
     Change,
     ExerciseResult,
     SetResult,

@@ -73,7 +73,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from voicecoach.demo import Director, demo_routine
     from voicecoach.ears.factory import choose_recognizer, gate_for
     from voicecoach.ears.listener import Listener
-    from voicecoach.history import HistoryRecorder
+    from voicecoach.history.store import HistoryRecorder
     from voicecoach.live import open_view
     from voicecoach.session.machine import Session
     from voicecoach.session.pacer import SchedulerPacer

@@ -14,7 +14,7 @@ from pathlib import Path
 from voicecoach.errors import HistoryError
 from voicecoach.events import CommandHeard
 from voicecoach.files import paths
-from voicecoach.progression import ExerciseResult, SetResult, Suggestion, suggest_all
+from voicecoach.history.progression import ExerciseResult, SetResult, Suggestion, suggest_all
 from voicecoach.routine.model import Routine
 from voicecoach.routine.tempo import Tempo
 

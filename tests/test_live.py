@@ -22,7 +22,8 @@ from tests.history_fixtures import make_routine, needs_run_history, run_workout
 from voicecoach.commands import Command
 from voicecoach.ears.hotkeys import EarsGroup, Keyboard, command_for_key
 from voicecoach.events import CommandHeard, Event, Snapshot
-from voicecoach.live import (
+from voicecoach.states import State
+from voicecoach.views.terminal import (
     Frame,
     LiveView,
     PlainView,
@@ -32,7 +33,6 @@ from voicecoach.live import (
     render,
     say_hint,
 )
-from voicecoach.states import State
 
 ROUTINE = make_routine()
 
@@ -164,7 +164,7 @@ from tests.history_fixtures import make_routine
 from tests.test_live import WORKING
 from voicecoach.commands import Command
 from voicecoach.events import CommandHeard
-from voicecoach.live import open_view
+from voicecoach.views.terminal import open_view
 view = open_view(lambda: 11.0, make_routine())
 print(type(view).__name__, file=sys.stderr)
 view.update(WORKING)

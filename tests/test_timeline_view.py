@@ -22,7 +22,7 @@ from voicecoach.events import (
 )
 from voicecoach.simulation import read_timeline
 from voicecoach.states import State
-from voicecoach.timeline_view import TimelineView, ViewTee, VoiceTee
+from voicecoach.views.timeline_view import TimelineView, ViewTee, VoiceTee
 
 
 class Clock:

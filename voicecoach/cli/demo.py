@@ -74,11 +74,11 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from voicecoach.ears.factory import choose_recognizer, gate_for
     from voicecoach.ears.listener import Listener
     from voicecoach.history.store import HistoryRecorder
-    from voicecoach.live import open_view
     from voicecoach.session.machine import Session
     from voicecoach.session.pacer import SchedulerPacer
     from voicecoach.session.runner import Runner
     from voicecoach.session.wording import all_texts
+    from voicecoach.views.terminal import open_view
     from voicecoach.virtual_mic import VirtualMicrophone
     from voicecoach.voice.factory import open_voice
     from voicecoach.voice.printed import PrintedVoice

@@ -22,7 +22,7 @@ from voicecoach.routine.model import Routine, find_routine, load_routine
 if TYPE_CHECKING:
     from voicecoach.ears.listener import Heard
     from voicecoach.session.machine import StartAt
-    from voicecoach.timeline_view import TimelineView
+    from voicecoach.views.timeline_view import TimelineView
     from voicecoach.voice.cue_cache import CueCache
 
 
@@ -195,7 +195,7 @@ def _open_timeline(path: Path | None, clock: Callable[[], float], cache: CueCach
     """The live timeline file (--timeline), closed when the workout ends."""
     if path is None:
         return None
-    from voicecoach.timeline_view import TimelineView
+    from voicecoach.views.timeline_view import TimelineView
 
     timeline = TimelineView(path, clock, cache)
     closing.callback(timeline.close)
@@ -206,12 +206,12 @@ def _run_live(args: argparse.Namespace, settings: Settings, routine: Routine,
               verbosity: Verbosity, recorder: Recorder | None, start: StartAt | None,
               closing: ExitStack) -> int:
     from voicecoach.ears.listener import Listener
-    from voicecoach.live import LiveView, mic_level_of, open_view
     from voicecoach.session.machine import Session
     from voicecoach.session.pacer import SchedulerPacer
     from voicecoach.session.runner import Runner
     from voicecoach.session.wording import all_texts
-    from voicecoach.timeline_view import ViewTee, VoiceTee
+    from voicecoach.views.terminal import LiveView, mic_level_of, open_view
+    from voicecoach.views.timeline_view import ViewTee, VoiceTee
     from voicecoach.voice.printed import PrintedVoice
 
     inbox: queue.Queue[Event] = queue.Queue()

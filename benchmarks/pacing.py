@@ -22,7 +22,7 @@ from voicecoach.session.machine import Session
 from voicecoach.session.pacer import SchedulerPacer
 from voicecoach.session.runner import Runner
 from voicecoach.session.wording import EstimatedCueTimer
-from voicecoach.simulation import SimulationParams, simulate
+from voicecoach.sim.simulation import SimulationParams, simulate
 from voicecoach.states import State
 
 TEMPO = "4-0-2-0"

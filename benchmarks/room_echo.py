@@ -14,13 +14,13 @@ from dataclasses import dataclass
 import numpy as np
 
 from voicecoach.commands import Command
-from voicecoach.corpus import Clip
 from voicecoach.ears.base import SAMPLE_RATE_HZ, Recognizer
 from voicecoach.ears.gate import EchoGate, GatePolicy
 from voicecoach.ears.listener import Heard, Listener
 from voicecoach.echo.canceller import EchoCanceller
 from voicecoach.echo.coach_speech import SpeakingSignal
-from voicecoach.synth import to_pcm16
+from voicecoach.sim.corpus import Clip
+from voicecoach.sim.synth import to_pcm16
 
 DELAY_S = 0.2
 """Speaker to microphone, timestamps included (PulseAudio's loop measured 0.39 s, a laptop less)."""

@@ -33,12 +33,12 @@ if __package__ in (None, ""):  # run as a script: make the project importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks.room_echo import CueTrack, cue_track, hear_in_room
-from voicecoach import corpus
 from voicecoach.commands import Command, normalize
-from voicecoach.corpus import Clip, Speaker
 from voicecoach.ears.base import SAMPLE_RATE_HZ, Recognizer
 from voicecoach.ears.gate import GatePolicy
-from voicecoach.synth import Noise, make_noise, speech_rms, to_pcm16
+from voicecoach.sim import corpus
+from voicecoach.sim.corpus import Clip, Speaker
+from voicecoach.sim.synth import Noise, make_noise, speech_rms, to_pcm16
 
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
 BLOCK_S = 0.1
@@ -339,7 +339,7 @@ def mixer_delays_s(count: int, seed: int = 0) -> list[float]:
     """
     from voicecoach.events import Cue, CueKind
     from voicecoach.session import wording as cues
-    from voicecoach.synth import resample
+    from voicecoach.sim.synth import resample
     from voicecoach.voice.cue_cache import trim_silence
     from voicecoach.voice.player import BLOCK_FRAMES, CueMixer
 

@@ -23,7 +23,7 @@ from voicecoach.events import Cue, CueKind
 from voicecoach.files.paths import PROJECT_ROOT
 from voicecoach.files.settings import load_settings
 from voicecoach.routine.model import load_routine
-from voicecoach.simulation import simulate
+from voicecoach.sim.simulation import simulate
 from voicecoach.voice.cue_cache import CueCache
 from voicecoach.voice.player import SoundDevicePlayer
 from voicecoach.voice.tts import EspeakNgRenderer, Pyttsx3Renderer, Renderer

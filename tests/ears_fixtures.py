@@ -18,7 +18,7 @@ from voicecoach.commands import Command
 from voicecoach.ears.base import SAMPLE_RATE_HZ
 from voicecoach.ears.listener import Heard, Listener
 from voicecoach.ears.recognizers.vosk import VoskRecognizer
-from voicecoach.synth import synthesize, to_pcm16
+from voicecoach.sim.synth import synthesize, to_pcm16
 
 KO_PHRASES: dict[Command, tuple[str, ...]] = {
     Command.STOP: ("정지",),  # "stop"

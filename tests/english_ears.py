@@ -6,7 +6,7 @@ import numpy as np
 
 from voicecoach.commands import Command
 from voicecoach.ears.base import Recognition, Recognizer
-from voicecoach.synth import to_pcm16
+from voicecoach.sim.synth import to_pcm16
 
 PHRASES: dict[Command, tuple[str, ...]] = {
     Command.START: ("start", "go", "let's go"),

@@ -14,7 +14,7 @@ from voicecoach.cli import main
 from voicecoach.files.paths import PROJECT_ROOT
 from voicecoach.files.settings import load_settings
 from voicecoach.routine.model import load_routine
-from voicecoach.simulation import simulate
+from voicecoach.sim.simulation import simulate
 from voicecoach.voice.cue_cache import open_cache, read_wav
 
 pulse = pulse_fixture()

@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from voicecoach import corpus
 from voicecoach.commands import Command
 from voicecoach.ears.base import SAMPLE_RATE_HZ
-from voicecoach.synth import Noise
+from voicecoach.sim import corpus
+from voicecoach.sim.synth import Noise
 
 PHRASES = {Command.PAUSE: ["pause", "wait"], Command.WHATS_NEXT: ["What's next?"]}
 

@@ -12,11 +12,11 @@ import numpy as np
 import pytest
 
 from voicecoach.commands import Command
-from voicecoach.demo import DEMO_SCRIPT, Attempt, DemoLog
 from voicecoach.ears.base import Recognition
 from voicecoach.ears.listener import Heard
 from voicecoach.events import CommandHeard
-from voicecoach.synth import read_wav
+from voicecoach.sim.demo import DEMO_SCRIPT, Attempt, DemoLog
+from voicecoach.sim.synth import read_wav
 
 
 def test_a_step_said_twice_counts_once_heard_and_keeps_what_was_ignored() -> None:

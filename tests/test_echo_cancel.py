@@ -13,7 +13,7 @@ from tests.english_ears import PHRASES, commands_in, hear
 from voicecoach.ears.gate import MIN_KEPT_DB
 from voicecoach.echo.canceller import RATE_HZ, EchoCanceller, PlayedAudio, estimate_delay, read_between
 from voicecoach.echo.suppressor import LATENCY_SAMPLES, ResidualEchoSuppressor
-from voicecoach.synth import from_pcm16, resample, synthesize, to_pcm16
+from voicecoach.sim.synth import from_pcm16, resample, synthesize, to_pcm16
 
 DEVICE_HZ = 22050
 PLAY_BLOCK = 441  # 20 ms at the device rate

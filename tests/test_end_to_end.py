@@ -17,7 +17,7 @@ import pytest
 from tests.e2e_fixtures import TEMPO, Workout, speaker_level, workout
 from tests.pulse import pulse_fixture
 from voicecoach.session import wording as cues
-from voicecoach.simulation import TimelineRecord
+from voicecoach.sim.simulation import TimelineRecord
 
 pytestmark = [pytest.mark.audio, pytest.mark.slow]
 

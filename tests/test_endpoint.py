@@ -7,7 +7,7 @@ import pytest
 
 from voicecoach.ears.base import SAMPLE_RATE_HZ
 from voicecoach.ears.endpoint import EarlyOffers, Endpointer, Utterance
-from voicecoach.synth import Noise, make_noise, to_pcm16
+from voicecoach.sim.synth import Noise, make_noise, to_pcm16
 
 
 def tone(duration_s: float, level: float = 0.3) -> np.ndarray:

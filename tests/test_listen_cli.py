@@ -15,7 +15,7 @@ from voicecoach.cli import main, voice_in
 from voicecoach.commands import Command
 from voicecoach.ears.base import SAMPLE_RATE_HZ
 from voicecoach.files.settings import LoadedSettings
-from voicecoach.synth import resample, write_wav
+from voicecoach.sim.synth import resample, write_wav
 
 
 @pytest.fixture

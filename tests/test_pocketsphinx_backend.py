@@ -6,12 +6,12 @@ import numpy as np
 import pytest
 
 from tests.english_ears import PHRASES, commands_in, hear
-from voicecoach import corpus
 from voicecoach.commands import ALWAYS_HEARD, STATE_GRAMMAR, Command
 from voicecoach.ears.recognizers.pocketsphinx import PocketsphinxRecognizer
 from voicecoach.errors import ConfigError
+from voicecoach.sim import corpus
+from voicecoach.sim.synth import Noise, mix_noise, pad
 from voicecoach.states import State
-from voicecoach.synth import Noise, mix_noise, pad
 
 VOICES = [corpus.Speaker("en-us", 150, 50), corpus.Speaker("en-gb", 150, 45),
           corpus.Speaker("en-us+f3", 150, 55), corpus.Speaker("en-gb-x-rp+m3", 150, 50)]

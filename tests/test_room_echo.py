@@ -7,10 +7,10 @@ import pytest
 
 from benchmarks.room_echo import DELAY_S, CueTrack, cue_track, hear_in_room, heard_in_room
 from tests.english_ears import PHRASES
-from voicecoach import corpus
-from voicecoach.corpus import Speaker
 from voicecoach.ears.base import SAMPLE_RATE_HZ
 from voicecoach.ears.gate import GatePolicy
+from voicecoach.sim import corpus
+from voicecoach.sim.corpus import Speaker
 
 COACH = Speaker("en-us", 165, 50)
 CUES = ["Hover your heels just above the floor.", "Keep your lower back pressed down.",

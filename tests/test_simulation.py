@@ -16,7 +16,7 @@ from voicecoach.files import paths
 from voicecoach.files.settings import load_settings
 from voicecoach.routine.model import Routine, load_routine, load_routine_text
 from voicecoach.session import wording as cues
-from voicecoach.simulation import (
+from voicecoach.sim.simulation import (
     SimulationParams,
     TimelineRecord,
     parse_command_script,

@@ -11,7 +11,7 @@ import pytest
 
 from voicecoach.ears.base import SAMPLE_RATE_HZ
 from voicecoach.errors import SpeechError, UsageError
-from voicecoach.synth import (
+from voicecoach.sim.synth import (
     Noise,
     from_pcm16,
     make_noise,

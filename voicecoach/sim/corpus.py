@@ -17,7 +17,7 @@ import numpy as np
 
 from voicecoach.commands import Command, normalize
 from voicecoach.ears.base import SAMPLE_RATE_HZ
-from voicecoach.synth import Noise, make_noise, mix_noise, pad, synthesize
+from voicecoach.sim.synth import Noise, make_noise, mix_noise, pad, synthesize
 
 Split = Literal["tune", "test", "all"]
 

@@ -13,7 +13,7 @@ from collections.abc import Callable
 import numpy as np
 
 from voicecoach.ears.base import SAMPLE_RATE_HZ
-from voicecoach.synth import synthesize, to_pcm16
+from voicecoach.sim.synth import synthesize, to_pcm16
 
 BLOCK_S = 0.1
 """The same 100 ms blocks as the real capture (NOTES: low latency without overloading)."""

@@ -1,0 +1,1 @@
+"""The synthetic world: a fake clock, a fake person and a fake microphone driving the real session."""

@@ -20,6 +20,7 @@ from voicecoach.sim.simulation import (
     SimulationParams,
     TimelineRecord,
     parse_command_script,
+    planned_duration_s,
     read_timeline,
     simulate,
     write_timeline,
@@ -85,7 +86,7 @@ def test_planned_duration_is_what_run_simulate_takes(path: Path, verbosity: str,
     # 1 ms: both run the same engine at the default speaking rate, and the timeline rounds
     # times to the microsecond. Verbosity only picks which cues fit inside a phase, so no
     # block (and no workout) gets longer or shorter with it.
-    assert load_routine(path).planned_duration_s() == pytest.approx(finish.time_s, abs=0.001)
+    assert planned_duration_s(load_routine(path)) == pytest.approx(finish.time_s, abs=0.001)
 
 
 def test_phase_onsets_of_an_odd_tempo_stay_on_the_grid() -> None:

@@ -260,14 +260,6 @@ class Routine(_Frozen):
     rest_between_exercises_s: float = Field(60, ge=0, le=900, strict=True)
     exercises: tuple[Exercise, ...] = Field(min_length=1)
 
-    def planned_duration_s(self) -> float:
-        """Length with no commands, as `voicecoach run --simulate` times it: the engine
-        lengthens a count-in or rest whose words need more time, and has the last word."""
-        # Imported here: the simulation runs the session, which is built on this model.
-        from voicecoach.sim.simulation import planned_duration_s
-
-        return planned_duration_s(self)
-
     def all_cue_texts(self) -> list[str]:
         """Every text from this routine the coach may say (for pre-rendering and echo checks)."""
         texts: list[str] = []

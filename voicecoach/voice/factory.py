@@ -9,11 +9,10 @@ from voicecoach.audio.devices import resolve_device
 from voicecoach.echo.coach_speech import SpeakingSignal
 from voicecoach.errors import AudioDeviceError
 from voicecoach.ports import Post, Voice
-from voicecoach.voice.cue_cache import CueCache, Progress, open_cache
+from voicecoach.voice.cue_cache import CueCache, open_cache
 
 if TYPE_CHECKING:
     from voicecoach.files.settings import Settings
-    from voicecoach.routine.model import Routine
 
 
 def open_voice(
@@ -47,18 +46,3 @@ def open_voice(
 
         return PrintedVoice(post=post), f"{exc}: cues will be printed"
     return player, f"speaking through {player.device_name}"
-
-
-def prepare_workout(
-    cache: CueCache, routine: Routine, settings: Settings, progress: Progress | None = None,
-) -> int:
-    """Render, before the workout starts, everything the coach is known to say in it.
-
-    That is every cue text of the routine plus every line of the workout simulated with no
-    commands (counts, set and rest announcements, the ending). Answers to commands not in
-    that list are rendered when first said (~15-30 ms). Returns how many were rendered.
-    """
-    from voicecoach.sim.simulation import simulate
-
-    spoken = [record.text for record in simulate(routine, settings, cue_timer=cache) if record.text]
-    return cache.prepare([*routine.all_cue_texts(), *spoken], progress)

@@ -24,8 +24,8 @@ import numpy as np
 
 from tests.conftest import REPO_ROOT
 from tests.pulse import MIC_RATE_HZ, PulseServer, SpeakerRecording, write_wav
-from voicecoach.sim.simulation import TimelineRecord
 from voicecoach.sim.synth import synthesize
+from voicecoach.views.timeline import TimelineRecord
 
 USER_VOICE = "en-us+m3"
 """espeak-ng variant speaking the user's commands (the coach speaks with the default voice)."""

@@ -193,9 +193,9 @@ def test_a_command_just_after_the_cue_is_gated_by_the_tail_then_heard() -> None:
 
 
 def test_timeline_maps_audio_time_to_the_clock_across_a_gap() -> None:
-    from voicecoach.ears.listener import Timeline
+    from voicecoach.ears.listener import AudioClock
 
-    timeline = Timeline()
+    timeline = AudioClock()
     for k in range(3):  # 0.3 s of audio recorded up to clock 10.3
         timeline.add(3200, 10.1 + 0.1 * k)
     timeline.add(3200, 50.0)  # the device came back much later

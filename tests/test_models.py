@@ -276,7 +276,7 @@ def test_auto_falls_back_to_whisper_fast_when_the_download_fails(places, monkeyp
 
 
 def test_auto_without_vosk_or_whisper_says_why_it_uses_pocketsphinx(places, monkeypatch) -> None:
-    from voicecoach.ears import whisper_model
+    from voicecoach.ears.recognizers import whisper_model
     from voicecoach.ears.factory import choose_recognizer
 
     monkeypatch.setattr(whisper_model, "is_whisper_installed", lambda: False)

@@ -20,8 +20,8 @@ from voicecoach.events import (
     SpeechFinished,
     SpeechStarted,
 )
-from voicecoach.sim.simulation import read_timeline
 from voicecoach.states import State
+from voicecoach.views.timeline import read_timeline
 from voicecoach.views.timeline_view import TimelineView, ViewTee, VoiceTee
 
 

@@ -13,7 +13,7 @@ from voicecoach.files.settings import load_settings
 from voicecoach.voice.cue_cache import open_cache, progress_bar
 
 if TYPE_CHECKING:
-    from voicecoach.sim.simulation import TimelineRecord
+    from voicecoach.views.timeline import TimelineRecord
     from voicecoach.voice.wav_file import TimedSound
 
 SAY_TIMEOUT_S = 60.0

@@ -111,8 +111,8 @@ def _simulate(args: argparse.Namespace, settings: Settings, routine: Routine,
         SimulationParams,
         read_command_script,
         simulate,
-        write_timeline,
     )
+    from voicecoach.views.timeline import write_timeline
 
     commands = read_command_script(args.commands, settings.commands) if args.commands else []
     records = simulate(routine, SimulationParams.from_settings(settings, verbosity), commands,

@@ -31,7 +31,7 @@ class Heard:
     """How much of its sound the echo canceller let through (None without one)."""
 
 
-class Timeline:
+class AudioClock:
     """Maps recognizer audio time (seconds of PCM fed) to the monotonic clock, block by block.
 
     Per-block anchors keep the mapping right across gaps (a reconnected device) and clock drift.
@@ -82,7 +82,7 @@ class Listener:
         self._on_heard = on_heard
         self._post = post
         self._source: object | None = None
-        self._timeline = Timeline()
+        self._timeline = AudioClock()
         self._lock = threading.Lock()
         self._wanted: frozenset[Command] | None = None
         self.on_block: Callable[[bytes], None] | None = None

@@ -2,15 +2,14 @@
 
 A simulation reads scripted commands (`12.5 pause`) and returns a timeline: one record per
 event, cue, earcon and history record, with the session's state after it. `voicecoach render`
-and the end-to-end tests read that timeline; its JSONL format is documented in the README.
+and the end-to-end tests read that timeline; its JSONL format (views/timeline.py) is documented in the README.
 """
 
 from __future__ import annotations
 
-import json
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import asdict, dataclass, replace
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +24,7 @@ from voicecoach.session.machine import Session, StartAt
 from voicecoach.session.pacer import FakePacer
 from voicecoach.session.runner import Runner
 from voicecoach.session.wording import GAP_S, EstimatedCueTimer
+from voicecoach.views.timeline import TimelineRecord
 
 FORM_LATE_S = 0.3
 """A form cue that would start later than this behind its moment is dropped, as the player does."""
@@ -44,40 +44,6 @@ class SimulationParams:
         """The parameters a user's settings give (verbosity can be overridden)."""
         return cls(settings.commands, verbosity or settings.coaching.verbosity,
                    settings.voice.rate_wpm)
-
-
-@dataclass(frozen=True)
-class TimelineRecord:
-    """One line of the timeline (see README, "Timeline format")."""
-
-    time_s: float
-    event: str
-    detail: str | None
-    state: str
-    exercise: str | None
-    variation: str | None
-    set: int
-    rep: int
-    phase: str | None
-    text: str | None = None
-    """What the coach says; only on `cue` records (a `dropped` cue's text is in `detail`)."""
-    kind: CueKind | None = None
-    duration_s: float | None = None
-    data: dict[str, Any] | None = None
-
-    def to_json(self) -> str:
-        """One compact JSON object; the cue kind as its lower-case name."""
-        values = asdict(self)
-        values["kind"] = self.kind.name.lower() if self.kind is not None else None
-        return json.dumps(values, separators=(",", ":"), ensure_ascii=False)
-
-    @classmethod
-    def from_json(cls, line: str) -> TimelineRecord:
-        """Read back one line written by `to_json`."""
-        values = json.loads(line)
-        kind = values.get("kind")
-        values["kind"] = CueKind[kind.upper()] if kind else None
-        return cls(**values)
 
 
 class Timeline:
@@ -234,16 +200,6 @@ def planned_duration_s(routine: Routine) -> float:
     return simulate(routine, SimulationParams({}))[-1].time_s
 
 
-def write_timeline(records: Sequence[TimelineRecord], path: Path) -> None:
-    """Write JSONL, one record per line, in time order."""
-    lines = [r.to_json() for r in records]
-    try:
-        path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    except OSError as exc:
-        raise UsageError(f"cannot write the timeline to {path}: {exc.strerror}; "
-                         "choose a writable path for --timeline") from None
-
-
 _LINE = re.compile(r"^\s*(\S+)\s+(.+?)\s*$")
 
 
@@ -294,9 +250,3 @@ def read_command_script(path: Path, phrases: Mapping[Command, Iterable[str]],
         raise UsageError(f"cannot read the command script {path}: {exc.strerror}; "
                          "check the path given to --commands") from None
     return parse_command_script(text, phrases, str(path))
-
-
-def read_timeline(path: Path) -> list[TimelineRecord]:
-    """Read a timeline written by `write_timeline` (for tests and `voicecoach render`)."""
-    lines = path.read_text(encoding="utf-8").splitlines()
-    return [TimelineRecord.from_json(line) for line in lines if line.strip()]

@@ -1,6 +1,6 @@
 """The timeline of a real-time workout, written as it happens: one flushed JSON line per record.
 
-Same records as a simulation's timeline (simulation.TimelineRecord), so a test or a script can
+Same records as a simulation's timeline (timeline.TimelineRecord), so a test or a script can
 tail the file while the workout runs: `command`, phase and countdown records from the session's
 snapshots; a `cue` record when the coach is asked to say something (its text and kind);
 `speech` records when the speaker really starts (`detail` "started") and stops ("finished")
@@ -26,7 +26,7 @@ from voicecoach.events import (
     SpeechStarted,
 )
 from voicecoach.ports import CueTimer, Post, View, Voice
-from voicecoach.sim.simulation import TimelineRecord
+from voicecoach.views.timeline import TimelineRecord
 
 if TYPE_CHECKING:
     from voicecoach.ears.listener import Heard

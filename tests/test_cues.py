@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from voicecoach.commands import contained_phrases
-from voicecoach.events import Cue, CueKind
+from voicecoach.events import CUE_GAP_S, Cue, CueKind
 from voicecoach.files import paths
 from voicecoach.files.settings import Verbosity, load_settings
 from voicecoach.routine.model import load_routine
@@ -110,7 +110,7 @@ def test_fit_rotates_only_what_it_said() -> None:
 def test_fitted_optional_cues_never_run_past_the_budget(budget: float, words: list[int]) -> None:
     planned = [Planned((" ".join(["w"] * n),), CueKind.INFO) for n in words]
     said = fit(planned, budget, FixedTimer(), Rotation())
-    total = sum(FixedTimer().duration_s(c.text) for c in said) + cues.GAP_S * max(0, len(said) - 1)
+    total = sum(FixedTimer().duration_s(c.text) for c in said) + CUE_GAP_S * max(0, len(said) - 1)
     assert total <= budget + 1e-9
 
 

@@ -276,8 +276,8 @@ def test_auto_falls_back_to_whisper_fast_when_the_download_fails(places, monkeyp
 
 
 def test_auto_without_vosk_or_whisper_says_why_it_uses_pocketsphinx(places, monkeypatch) -> None:
-    from voicecoach.ears.recognizers import whisper_model
     from voicecoach.ears.factory import choose_recognizer
+    from voicecoach.ears.recognizers import whisper_model
 
     monkeypatch.setattr(whisper_model, "is_whisper_installed", lambda: False)
     recognizer, note = choose_recognizer(settings_with())

@@ -12,11 +12,11 @@ from tests.pulse import pulse_fixture
 from tests.voice_out_fixtures import RATE_HZ, ToneCues, dominant_hz, first_frame_with
 from voicecoach.echo.coach_speech import SpeakingSignal
 from voicecoach.errors import AudioDeviceError
-from voicecoach.events import Cue, CueKind, Earcon, Event, SpeechFinished, SpeechStarted
+from voicecoach.events import CUE_GAP_S, Cue, CueKind, Earcon, Event, SpeechFinished, SpeechStarted
 from voicecoach.files.settings import load_settings
 from voicecoach.voice.cue_cache import CueCache
 from voicecoach.voice.factory import open_voice
-from voicecoach.voice.player import GAP_S, CueMixer, SoundDevicePlayer
+from voicecoach.voice.player import CueMixer, SoundDevicePlayer
 from voicecoach.voice.tts import open_renderer
 from voicecoach.voice.wav_file import WavFileVoice
 
@@ -53,7 +53,7 @@ def run_mixer(offers: list[tuple[float, str, CueKind]], seconds: float = 4.0):
         ([(0.0, "440 2", F), (0.5, "700 0.5", C)], [("440 2", 0.0, 0.5), ("700 0.5", 0.5, 1.0)]),
         # a two-sentence answer is heard whole: acknowledgements wait for each other
         ([(0.0, "440 0.5", A), (0.0, "700 0.5", A)], [("440 0.5", 0.0, 0.5), ("700 0.5", 0.65, 1.15)]),
-        # counts never cut info; they wait and play in order, GAP_S apart
+        # counts never cut info; they wait and play in order, CUE_GAP_S apart
         ([(0.0, "440 1", N), (0.5, "700 0.2", C), (0.6, "800 0.2", C)],
          [("440 1", 0.0, 1.0), ("700 0.2", 1.15, 1.35), ("800 0.2", 1.5, 1.7)]),
         # a cue asked for after the last one ended starts at once, gap or not
@@ -99,7 +99,7 @@ def test_earcon_is_only_cut_by_safety():
     mixer.fill(np.empty(RATE_HZ, dtype=np.float32), 0.0)
     earcon, ack = speaking._recent
     assert earcon.text == "<set_done>" and earcon.end_s > 0.3  # three notes, not cut
-    assert ack.start_s == pytest.approx(earcon.end_s + GAP_S, abs=1 / RATE_HZ)
+    assert ack.start_s == pytest.approx(earcon.end_s + CUE_GAP_S, abs=1 / RATE_HZ)
     assert events == [SpeechStarted("700 0.3"), SpeechFinished("700 0.3")]
 
     mixer.offer_earcon(Earcon.UNDERSTOOD, 1.0)
@@ -266,5 +266,5 @@ def test_cues_are_resampled_for_a_device_with_another_rate():
     out = np.empty(2 * 44_100, dtype=np.float32)
     mixer.fill(out, 0.0)
     loud = np.flatnonzero(np.abs(out) > 0.01)
-    assert loud[-1] / 44_100 == pytest.approx(0.33 + GAP_S + 1.0, abs=0.01)
+    assert loud[-1] / 44_100 == pytest.approx(0.33 + CUE_GAP_S + 1.0, abs=0.01)
     assert dominant_hz(out[22_050:22_932], 44_100) == pytest.approx(440, abs=50)  # pitch kept

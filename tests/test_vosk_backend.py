@@ -15,11 +15,11 @@ from tests.ears_fixtures import (
     silence,
     speech,
 )
-from voicecoach.commands import STATE_GRAMMAR, Command
+from voicecoach.commands import STATE_GRAMMAR, Command, normalize
 from voicecoach.ears.base import SAMPLE_RATE_HZ, Recognition
 from voicecoach.ears.gate import EchoGate
 from voicecoach.ears.listener import Listener
-from voicecoach.ears.recognizers.vosk import VoskRecognizer, load_model, phrase_key
+from voicecoach.ears.recognizers.vosk import VoskRecognizer, load_model
 from voicecoach.ears.recognizers.vosk_model import find_model
 from voicecoach.errors import ModelError
 from voicecoach.sim.synth import to_pcm16
@@ -116,10 +116,10 @@ def test_out_of_grammar_speech_is_not_a_command(text: str, voice: str) -> None:
     assert [h.recognition for h in heard if h.rejected_because is None] == []
 
 
-def test_phrase_key_keeps_any_script_and_apostrophes() -> None:
-    assert phrase_key("What's  NEXT?") == "what's next"
-    assert phrase_key("정지!") == "정지"
-    assert phrase_key("[unk]") == "unk"
+def test_normalize_keeps_any_script_and_apostrophes() -> None:
+    assert normalize("What's  NEXT?") == "what's next"
+    assert normalize("정지!") == "정지"
+    assert normalize("[unk]") == "unk"
 
 
 def test_a_broken_model_dir_is_a_model_error(tmp_path) -> None:

@@ -9,10 +9,9 @@ import pytest
 
 from tests.voice_out_fixtures import RATE_HZ, ToneCues, first_frame_with
 from voicecoach.echo.coach_speech import SpeakingSignal
-from voicecoach.events import Cue, CueKind, Earcon, Event, SpeechFinished, SpeechStarted
+from voicecoach.events import CUE_GAP_S, Cue, CueKind, Earcon, Event, SpeechFinished, SpeechStarted
 from voicecoach.voice.cue_cache import CueCache, read_wav
 from voicecoach.voice.earcons import earcon_duration_s
-from voicecoach.voice.player import GAP_S
 from voicecoach.voice.tts import open_renderer
 from voicecoach.voice.wav_file import WavFileVoice, mix_timeline
 
@@ -41,7 +40,7 @@ def test_mix_applies_the_players_policy(tmp_path):
     assert first_frame_with(samples, 440, start=int(1.02 * RATE_HZ)) is None
     assert first_frame_with(samples, 1300) is None
     understood = first_frame_with(samples, 660, window=221)
-    assert understood is not None and abs(understood / RATE_HZ - (1.5 + GAP_S)) < 0.02
+    assert understood is not None and abs(understood / RATE_HZ - (1.5 + CUE_GAP_S)) < 0.02
 
 
 def test_mix_plays_out_the_last_cue_and_stops_there(tmp_path):
@@ -77,10 +76,10 @@ def test_live_file_voice_places_cues_at_real_elapsed_times(tmp_path):
     time.sleep(0.15)
     voice.close()
     samples, _ = read_wav(tmp_path / "live.wav")
-    for due_s, freq in ((0.1, 440), (0.5, 880), (0.8 + GAP_S, 523)):
+    for due_s, freq in ((0.1, 440), (0.5, 880), (0.8 + CUE_GAP_S, 523)):
         frame = first_frame_with(samples, freq, window=221)
         assert frame is not None and abs(frame / RATE_HZ - due_s) < 0.03, (freq, frame)
-    ends_s = 0.8 + GAP_S + earcon_duration_s(Earcon.SET_DONE)
+    ends_s = 0.8 + CUE_GAP_S + earcon_duration_s(Earcon.SET_DONE)
     assert samples.size / RATE_HZ == pytest.approx(ends_s, abs=0.03)
     assert events[-1] == SpeechFinished("880 0.3")
     assert speaking.recent_texts(0.0) == ["440 0.2", "880 0.3", "<set_done>"]

@@ -9,6 +9,10 @@ from voicecoach.commands import Command
 from voicecoach.routine.tempo import Phase
 from voicecoach.states import State
 
+CUE_GAP_S = 0.15
+"""Silence between two cues said back to back: the session fits cues into phases with it and the
+mixer leaves it between sounds, so what is planned is what is heard."""
+
 
 class CueKind(IntEnum):
     """What a cue is for; lower value = more urgent. The player's queue policy keys off this."""

@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from voicecoach.audio.devices import resolve_device
+from voicecoach.commands import normalize
 from voicecoach.ears.base import Recognizer
 from voicecoach.ears.capture import Capture, check_input
 from voicecoach.ears.gate import EchoGate, GatePolicy
@@ -31,10 +32,10 @@ def _stderr(line: str) -> None:
 def fillers_for(settings: Settings, cue_texts: Iterable[str] = ()) -> tuple[str, ...]:
     """Non-command words for the Vosk grammar: common words of the language and every word the
     coach may say, so its own voice decodes as itself rather than as the nearest command."""
-    from voicecoach.ears.recognizers.vosk import ENGLISH_FILLERS, phrase_key
+    from voicecoach.ears.recognizers.vosk import ENGLISH_FILLERS
 
     common = ENGLISH_FILLERS if settings.voice.language.lower().startswith("en") else ()
-    spoken = (word for text in cue_texts for word in phrase_key(text).split())
+    spoken = (word for text in cue_texts for word in normalize(text).split())
     return tuple(dict.fromkeys([*common, *spoken]))
 
 

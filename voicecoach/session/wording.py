@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
-from voicecoach.events import Cue, CueKind
+from voicecoach.events import CUE_GAP_S, Cue, CueKind
 from voicecoach.files.settings import Verbosity
 from voicecoach.ports import CueTimer
 from voicecoach.routine.model import Exercise, Routine, Sides, Variation
@@ -215,9 +215,6 @@ def hold_left_text(seconds: float) -> str:
 MAX_HOLD_FACTOR = 2.0
 """The longest a hold can be made (harder at the top of its ladder), for listing answers."""
 
-GAP_S = 0.15
-"""Silence between two cues said back to back."""
-
 MARGIN_S = 0.1
 """Cues must end this long before the next scheduled moment, so the next count is on time."""
 
@@ -238,7 +235,7 @@ class EstimatedCueTimer:
 def speech_s(texts: Sequence[str], timer: CueTimer) -> float:
     """How long a burst of cues takes said back to back."""
     durations = [timer.duration_s(t) for t in texts]
-    return sum(durations) + GAP_S * max(0, len(durations) - 1)
+    return sum(durations) + CUE_GAP_S * max(0, len(durations) - 1)
 
 
 # ---- pools, verbosity and fitting -----------------------------------------------------------
@@ -283,14 +280,14 @@ def fit(planned: Sequence[Planned], budget_s: float, timer: CueTimer,
     """The cues to say, in order, ending within `budget_s`: required ones always, then each
     optional one in its first variant that still fits, else dropped."""
     chosen: dict[int, str] = {}
-    used_s = -GAP_S
+    used_s = -CUE_GAP_S
     ranked = sorted(range(len(planned)), key=lambda i: not planned[i].is_required)
     for i in ranked:
         item = planned[i]
         if not item.pool:
             continue
         variants = rotation.order(item.pool) if item.rotates else item.pool
-        lengths = [timer.duration_s(v) + GAP_S for v in variants]
+        lengths = [timer.duration_s(v) + CUE_GAP_S for v in variants]
         fitting = [k for k, length in enumerate(lengths) if used_s + length <= budget_s]
         if fitting:
             k = fitting[0]

@@ -16,14 +16,14 @@ from typing import Any
 from voicecoach.commands import Command, normalize
 from voicecoach.ears.typed import parse_typed_command
 from voicecoach.errors import FileProblemsError, Problem, UsageError
-from voicecoach.events import CommandHeard, Cue, CueKind, Earcon, Event, Snapshot
+from voicecoach.events import CUE_GAP_S, CommandHeard, Cue, CueKind, Earcon, Event, Snapshot
 from voicecoach.files.settings import Settings, Verbosity
 from voicecoach.ports import CueTimer, Recorder
 from voicecoach.routine.model import Routine
 from voicecoach.session.machine import Session, StartAt
 from voicecoach.session.pacer import FakePacer
 from voicecoach.session.runner import Runner
-from voicecoach.session.wording import GAP_S, EstimatedCueTimer
+from voicecoach.session.wording import EstimatedCueTimer
 from voicecoach.views.timeline import TimelineRecord
 
 FORM_LATE_S = 0.3
@@ -124,13 +124,13 @@ class SimulatedVoice:
             self._timeline.cue(cue, now_s, duration_s)
             next_s = now_s + duration_s
             for place, (index, _, queued_s) in enumerate(self._queued):
-                start_s = next_s + GAP_S
+                start_s = next_s + CUE_GAP_S
                 self._timeline.move(index, start_s)
                 self._queued[place] = (index, start_s, queued_s)
                 next_s = start_s + queued_s
             self._busy_until_s = next_s
             return
-        start_s = max(now_s, self._busy_until_s + GAP_S) if self._busy_until_s > now_s else now_s
+        start_s = max(now_s, self._busy_until_s + CUE_GAP_S) if self._busy_until_s > now_s else now_s
         if cue.kind is CueKind.FORM and start_s - now_s > FORM_LATE_S:
             self._timeline.dropped(cue, now_s)
             return

@@ -18,9 +18,8 @@ from typing import Protocol
 import numpy as np
 
 from voicecoach.echo.coach_speech import SpeakingSignal
-from voicecoach.events import Cue, CueKind, Earcon, SpeechFinished, SpeechStarted
+from voicecoach.events import CUE_GAP_S, Cue, CueKind, Earcon, SpeechFinished, SpeechStarted
 from voicecoach.ports import Post
-from voicecoach.session.wording import GAP_S  # the engine fits cues into phases with this same gap
 from voicecoach.voice.cue_cache import resample
 from voicecoach.voice.earcons import earcon_samples
 from voicecoach.voice.output_stream import RETRY_S, STALL_S, Fill, Output, SoundDeviceOutput, Speaker
@@ -107,7 +106,7 @@ class CueMixer:
         self.last_stop_s = -math.inf
         """Clock time at which the last sound ended."""
         self._ended_s = -math.inf
-        """When the last sound ended by itself: cues already waiting then start GAP_S later."""
+        """When the last sound ended by itself: cues already waiting then start CUE_GAP_S later."""
 
     def offer(self, cue: Cue, at_s: float) -> None:
         """Queue `cue` as asked for at clock time `at_s` (renders it now if it was never cached)."""
@@ -147,7 +146,7 @@ class CueMixer:
                         notices.append((True, self._current, at_s))
                 wake_s = self._incoming[0][0] if self._incoming else math.inf
                 if self._current is None and self._waiting:
-                    wake_s = min(wake_s, self._ended_s + GAP_S)
+                    wake_s = min(wake_s, self._ended_s + CUE_GAP_S)
                 stop = out.size if wake_s == math.inf else min(
                     out.size, max(pos + 1, math.ceil((wake_s - start_s) * rate))
                 )
@@ -178,11 +177,11 @@ class CueMixer:
     def _next(self, at_s: float) -> _Item | None:
         """The most urgent waiting item, dropping form cues that would now be late.
 
-        A cue that was already waiting when the last sound ended waits GAP_S more, so cues
+        A cue that was already waiting when the last sound ended waits CUE_GAP_S more, so cues
         said back to back do not run into each other; one asked for later starts at once.
         """
         while self._waiting:
-            if self._waiting[0].at_s <= self._ended_s and at_s < self._ended_s + GAP_S:
+            if self._waiting[0].at_s <= self._ended_s and at_s < self._ended_s + CUE_GAP_S:
                 return None
             item = heapq.heappop(self._waiting)
             if item.kind == CueKind.FORM and at_s - item.at_s > self._form_max_delay_s:

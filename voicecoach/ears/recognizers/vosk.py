@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import functools
 import json
-import re
 from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from voicecoach.commands import ALWAYS_HEARD, Command
+from voicecoach.commands import ALWAYS_HEARD, Command, normalize
 from voicecoach.ears.base import SAMPLE_RATE_HZ, Recognition
 from voicecoach.errors import ModelError
 
@@ -34,11 +33,6 @@ ENGLISH_FILLERS: tuple[str, ...] = (
 )
 """Common and workout words in the English grammar: other speech, and the coach's own cues,
 decode as these (a rejection) instead of being forced onto the nearest command."""
-
-
-def phrase_key(text: str) -> str:
-    """Lower-case words in any script, so recognized text and settings phrases compare equal."""
-    return " ".join(re.findall(r"[^\W_]+(?:'[^\W_]+)*", text.lower().replace("’", "'")))
 
 
 @functools.lru_cache(maxsize=2)
@@ -69,10 +63,10 @@ class VoskRecognizer:
         import vosk
 
         self._model = load_model(str(model_path))
-        self._phrases = {c: [phrase_key(p) for p in items] for c, items in phrases.items()}
+        self._phrases = {c: [normalize(p) for p in items] for c, items in phrases.items()}
         self._commands: frozenset[Command] = frozenset(commands or self._phrases)
         every_phrase = {p for items in self._phrases.values() for p in items}
-        self._fillers = sorted({phrase_key(f) for f in fillers} - every_phrase - {""})
+        self._fillers = sorted({normalize(f) for f in fillers} - every_phrase - {""})
         self._recognizer = vosk.KaldiRecognizer(self._model, SAMPLE_RATE_HZ, self._grammar())
         self._recognizer.SetWords(True)
         if hasattr(self._recognizer, "SetPartialWords"):
@@ -114,7 +108,7 @@ class VoskRecognizer:
 
     def command_of(self, text: str) -> Command | None:
         """The command whose phrase is exactly `text` (among those in the grammar now)."""
-        key = phrase_key(text)
+        key = normalize(text)
         return next((c for c in self._commands if key in self._phrases.get(c, ())), None)
 
     def _final(self, result: Mapping[str, Any]) -> list[Recognition]:
@@ -168,7 +162,7 @@ class VoskRecognizer:
         self, words: Sequence[Mapping[str, Any]]
     ) -> tuple[Command, Sequence[Mapping[str, Any]]] | None:
         """The first always-heard phrase inside `words` whose every word is confidently heard."""
-        spoken = [phrase_key(str(w.get("word", ""))) for w in words]
+        spoken = [normalize(str(w.get("word", ""))) for w in words]
         for start in range(len(words)):
             for command in sorted(self._commands & ALWAYS_HEARD):
                 for phrase in self._phrases.get(command, ()):

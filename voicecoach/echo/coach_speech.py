@@ -10,7 +10,7 @@ from voicecoach.echo.canceller import PlayedAudio
 
 
 @dataclass(frozen=True)
-class Utterance:
+class CoachUtterance:
     """One stretch of coach audio on the monotonic clock (end is None while still playing)."""
 
     text: str
@@ -26,13 +26,13 @@ class SpeakingSignal:
         self.audio = PlayedAudio()
         """Every block the speaker played, on the monotonic clock."""
         self._lock = threading.Lock()
-        self._recent: list[Utterance] = []
+        self._recent: list[CoachUtterance] = []
         self._keep = keep
 
     def started(self, text: str, at_s: float | None = None) -> None:
         """The first sample of `text` went to the device at `at_s` (monotonic seconds)."""
         with self._lock:
-            self._recent.append(Utterance(text, time.monotonic() if at_s is None else at_s, None))
+            self._recent.append(CoachUtterance(text, time.monotonic() if at_s is None else at_s, None))
             del self._recent[: -self._keep]
 
     def stopped(self, at_s: float | None = None) -> None:
@@ -41,7 +41,7 @@ class SpeakingSignal:
         with self._lock:
             if self._recent and self._recent[-1].end_s is None:
                 last = self._recent[-1]
-                self._recent[-1] = Utterance(last.text, last.start_s, end)
+                self._recent[-1] = CoachUtterance(last.text, last.start_s, end)
 
     def is_gated(self, at_s: float, tail_s: float, end_tail_s: float | None = None) -> bool:
         """True while the coach speaks at `at_s`, starts within `tail_s` after it, or stopped

@@ -142,7 +142,7 @@ def render(frame: Frame, now_s: float, heard: str, level: float, hint: str) -> R
                  expand=False)
 
 
-class View(Protocol):
+class TerminalView(Protocol):
     """What `voicecoach run` shows the workout on (the runner's View port, and more)."""
 
     def update(self, snapshot: Snapshot) -> None:
@@ -264,7 +264,7 @@ class QuietView:
 def open_view(clock: Callable[[], float], routine: Routine | None = None, is_quiet: bool = False,
               stream: IO[str] | None = None,
               phrases: Mapping[Command, Iterable[str]] | None = None,
-              has_cue_lines: bool = True) -> View:
+              has_cue_lines: bool = True) -> TerminalView:
     """The live panel on a terminal, plain lines when output is piped, nothing with --quiet.
 
     `has_cue_lines=False` leaves cues out of plain lines, for a voice that prints them itself.

@@ -145,7 +145,7 @@ class _Live:
             release_stream(stream)
 
 
-class Speaker:
+class StreamKeeper:
     """Keeps one output stream playing from `make_fill`'s target; reports loss and return.
 
     `make_fill(rate_hz)` is called for every stream opened, before its first steady block,

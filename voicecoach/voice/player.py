@@ -22,7 +22,7 @@ from voicecoach.events import CUE_GAP_S, Cue, CueKind, Earcon, SpeechFinished, S
 from voicecoach.ports import Post
 from voicecoach.voice.cue_cache import resample
 from voicecoach.voice.earcons import earcon_samples
-from voicecoach.voice.output_stream import RETRY_S, STALL_S, Fill, Output, SoundDeviceOutput, Speaker
+from voicecoach.voice.output_stream import RETRY_S, STALL_S, Fill, Output, SoundDeviceOutput, StreamKeeper
 from voicecoach.voice.printed import PrintedVoice
 
 FORM_MAX_DELAY_S = 0.3
@@ -251,7 +251,7 @@ class SoundDevicePlayer:
         self._is_lost = False
         self.mixer: CueMixer
         """The current stream's mixer (each opened stream gets its own, at the rate it took)."""
-        self._speaker = Speaker(self._output, cues.rate_hz, block_frames, self._mix_for,
+        self._speaker = StreamKeeper(self._output, cues.rate_hz, block_frames, self._mix_for,
                                 self._lost, self._back, stall_s=stall_s, retry_s=retry_s)
         self._speaker.start()
 

@@ -18,13 +18,11 @@ from voicecoach.routine.model import Routine, load_routine, load_routine_text
 from voicecoach.session import wording as cues
 from voicecoach.sim.simulation import (
     SimulationParams,
-    TimelineRecord,
     parse_command_script,
     planned_duration_s,
-    read_timeline,
     simulate,
-    write_timeline,
 )
+from voicecoach.views.timeline import TimelineRecord, read_timeline, write_timeline
 
 SETTINGS = load_settings().settings
 PHRASES = SETTINGS.commands

@@ -13,8 +13,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from voicecoach.audio.pcm import SAMPLE_RATE_HZ
 from voicecoach.commands import Command
-from voicecoach.ears.base import SAMPLE_RATE_HZ, Recognizer
+from voicecoach.ears.base import Recognizer
 from voicecoach.ears.gate import EchoGate, GatePolicy
 from voicecoach.ears.listener import Heard, Listener
 from voicecoach.echo.canceller import EchoCanceller

@@ -33,8 +33,9 @@ if __package__ in (None, ""):  # run as a script: make the project importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks.room_echo import CueTrack, cue_track, hear_in_room
+from voicecoach.audio.pcm import SAMPLE_RATE_HZ
 from voicecoach.commands import Command, normalize
-from voicecoach.ears.base import SAMPLE_RATE_HZ, Recognizer
+from voicecoach.ears.base import Recognizer
 from voicecoach.ears.gate import GatePolicy
 from voicecoach.sim import corpus
 from voicecoach.sim.corpus import Clip, Speaker

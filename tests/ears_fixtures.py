@@ -14,8 +14,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from voicecoach.audio.pcm import SAMPLE_RATE_HZ
 from voicecoach.commands import Command
-from voicecoach.ears.base import SAMPLE_RATE_HZ
 from voicecoach.ears.listener import Heard, Listener
 from voicecoach.ears.recognizers.vosk import VoskRecognizer
 from voicecoach.sim.synth import synthesize, to_pcm16

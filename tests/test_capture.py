@@ -16,8 +16,8 @@ from tests.ears_fixtures import KO_PHRASES, korean_model_dir, korean_recognizer,
 from tests.pulse import MIC_RATE_HZ, PulseServer, PulseUnavailable, _reinit_portaudio, pulse_fixture
 from tests.pulse import write_wav as write_test_wav
 from voicecoach.audio.devices import resolve_device
+from voicecoach.audio.pcm import SAMPLE_RATE_HZ
 from voicecoach.commands import Command
-from voicecoach.ears.base import SAMPLE_RATE_HZ
 from voicecoach.ears.capture import BLOCK_FRAMES, Capture
 from voicecoach.ears.factory import microphone
 from voicecoach.ears.gate import EchoGate

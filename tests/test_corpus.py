@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from voicecoach.audio.pcm import SAMPLE_RATE_HZ
 from voicecoach.commands import Command
-from voicecoach.ears.base import SAMPLE_RATE_HZ
 from voicecoach.sim import corpus
 from voicecoach.sim.synth import Noise
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from voicecoach.echo.kept_energy import RATE_HZ, KeptEnergy
+from voicecoach.audio.pcm import SAMPLE_RATE_HZ as RATE_HZ
+from voicecoach.echo.kept_energy import KeptEnergy
 
 LATENCY = 319
 

@@ -11,9 +11,9 @@ import pytest
 
 from tests.ears_fixtures import KO_PHRASES, korean_model_dir, korean_settings, silence, speech
 from voicecoach.audio.devices import list_devices
+from voicecoach.audio.pcm import SAMPLE_RATE_HZ
 from voicecoach.cli import main, voice_in
 from voicecoach.commands import Command
-from voicecoach.ears.base import SAMPLE_RATE_HZ
 from voicecoach.files.settings import LoadedSettings
 from voicecoach.sim.synth import resample, write_wav
 

@@ -15,8 +15,9 @@ from tests.ears_fixtures import (
     silence,
     speech,
 )
+from voicecoach.audio.pcm import SAMPLE_RATE_HZ
 from voicecoach.commands import STATE_GRAMMAR, Command, normalize
-from voicecoach.ears.base import SAMPLE_RATE_HZ, Recognition
+from voicecoach.ears.base import Recognition
 from voicecoach.ears.gate import EchoGate
 from voicecoach.ears.listener import Listener
 from voicecoach.ears.recognizers.vosk import VoskRecognizer, load_model

@@ -10,9 +10,9 @@ import time
 from pathlib import Path
 
 from voicecoach.audio.devices import default_device, list_devices, resolve_device
+from voicecoach.audio.pcm import SAMPLE_RATE_HZ
 from voicecoach.cli import add_model_option
 from voicecoach.commands import STATE_GRAMMAR, Command
-from voicecoach.ears.base import SAMPLE_RATE_HZ
 from voicecoach.ears.capture import BLOCK_FRAMES, Capture
 from voicecoach.ears.factory import choose_recognizer, gate_for
 from voicecoach.ears.listener import Heard, Listener

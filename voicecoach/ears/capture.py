@@ -9,7 +9,7 @@ from collections.abc import Callable
 from typing import Any
 
 from voicecoach.audio.devices import import_sounddevice, release_stream
-from voicecoach.ears.base import SAMPLE_RATE_HZ
+from voicecoach.audio.pcm import SAMPLE_RATE_HZ
 from voicecoach.errors import AudioDeviceError
 
 BLOCK_S = 0.1

@@ -7,8 +7,9 @@ from collections import deque
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
 
+from voicecoach.audio.pcm import SAMPLE_RATE_HZ
 from voicecoach.commands import STATE_GRAMMAR, Command
-from voicecoach.ears.base import SAMPLE_RATE_HZ, Recognition, Recognizer
+from voicecoach.ears.base import Recognition, Recognizer
 from voicecoach.ears.gate import EchoGate
 from voicecoach.echo.canceller import EchoCanceller
 from voicecoach.events import CommandHeard, MicrophoneBack, MicrophoneLost

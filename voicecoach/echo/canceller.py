@@ -30,11 +30,9 @@ import threading
 
 import numpy as np
 
+from voicecoach.audio.pcm import SAMPLE_RATE_HZ
 from voicecoach.echo.kept_energy import KeptEnergy
 from voicecoach.echo.suppressor import LATENCY_SAMPLES, ResidualEchoSuppressor
-
-RATE_HZ = 16_000
-"""The recognizers' rate: the reference is kept, and the microphone arrives, at 16 kHz."""
 
 BLOCK = 320
 """Filter block (20 ms): overlap-save FFTs are 2 * BLOCK long."""
@@ -111,8 +109,8 @@ class _Resampler:
 
     def __init__(self, rate_hz: int) -> None:
         """Design the filter for this rate pair; the stream starts at input sample 0."""
-        g = math.gcd(rate_hz, RATE_HZ)
-        self._up, self._down = RATE_HZ // g, rate_hz // g
+        g = math.gcd(rate_hz, SAMPLE_RATE_HZ)
+        self._up, self._down = SAMPLE_RATE_HZ // g, rate_hz // g
         # The filter's centre falls on an output sample, so the group delay is a whole number.
         self.delay = 8 * math.ceil(self._down / self._up) * self._up // self._down
         """Group delay in output samples: output k shows the input as it was `delay` samples earlier."""
@@ -148,7 +146,7 @@ class PlayedAudio:
 
     def __init__(self, keep_s: float = 8.0) -> None:
         """Remember the last `keep_s` seconds of played sound."""
-        self._ring = np.zeros(round(keep_s * RATE_HZ), dtype=np.float32)
+        self._ring = np.zeros(round(keep_s * SAMPLE_RATE_HZ), dtype=np.float32)
         self._end: int | None = None  # sample index (monotonic time * 16 kHz) after the newest
         self._lock = threading.Lock()
         self._resampler: _Resampler | None = None
@@ -168,7 +166,7 @@ class PlayedAudio:
                       or abs(first_sample_at_s - self._next_in_s) > JUMP_S)
             if is_new:
                 self._resampler, self._rate_hz = _Resampler(rate_hz), rate_hz
-                self._origin = round(first_sample_at_s * RATE_HZ) - self._resampler.delay
+                self._origin = round(first_sample_at_s * SAMPLE_RATE_HZ) - self._resampler.delay
                 self._next_in_s = first_sample_at_s
             assert self._resampler is not None
             first, out = self._resampler.push(np.asarray(samples, dtype=np.float32).ravel())
@@ -177,7 +175,7 @@ class PlayedAudio:
 
     def window(self, start_s: float, n: int) -> np.ndarray:
         """n samples at 16 kHz starting at monotonic time start_s; zeros where nothing was played."""
-        return self.samples(round(start_s * RATE_HZ), n)
+        return self.samples(round(start_s * SAMPLE_RATE_HZ), n)
 
     def samples(self, start: int, n: int) -> np.ndarray:
         """n samples from sample index `start` (monotonic time * 16 kHz); zeros where unknown."""
@@ -262,14 +260,14 @@ class DelayTrack:
         """One more estimate; the line is fitted again."""
         if not self._points:
             self._origin = index
-        self._points = [p for p in self._points if index - p[0] <= DRIFT_SPAN_S * RATE_HZ]
+        self._points = [p for p in self._points if index - p[0] <= DRIFT_SPAN_S * SAMPLE_RATE_HZ]
         self._points.append((index, delay))
         at = np.array([i - self._origin for i, _ in self._points])
         delays = np.array([d for _, d in self._points])
-        if at[-1] - at[0] >= MIN_DRIFT_SPAN_S * RATE_HZ:
+        if at[-1] - at[0] >= MIN_DRIFT_SPAN_S * SAMPLE_RATE_HZ:
             i, j = np.triu_indices(len(at), k=1)
             apart = at[j] - at[i]
-            far = apart >= 0.25 * RATE_HZ  # close pairs' slopes are mostly estimation noise
+            far = apart >= 0.25 * SAMPLE_RATE_HZ  # close pairs' slopes are mostly estimation noise
             self._slope = float(np.median((delays[j] - delays[i])[far] / apart[far]))
         self._intercept = float(np.median(delays - self._slope * at))
 
@@ -301,9 +299,9 @@ class EchoCanceller:
     def __init__(self, played: PlayedAudio, max_delay_s: float = MAX_DELAY_S) -> None:
         """`max_delay_s`: the longest speaker-to-microphone delay to look for (timestamps included)."""
         self._played = played
-        self._max_delay = round(max_delay_s * RATE_HZ)
-        self._min_delay = round(MIN_DELAY_S * RATE_HZ)
-        self._history = np.zeros(round(ESTIMATE_S * RATE_HZ), dtype=np.float32)
+        self._max_delay = round(max_delay_s * SAMPLE_RATE_HZ)
+        self._min_delay = round(MIN_DELAY_S * SAMPLE_RATE_HZ)
+        self._history = np.zeros(round(ESTIMATE_S * SAMPLE_RATE_HZ), dtype=np.float32)
         self._n_heard = 0  # microphone samples since the stream (re)started
         self._end: int | None = None  # sample index after the newest microphone sample
         self._blocks_to_estimate = 0
@@ -334,12 +332,12 @@ class EchoCanceller:
         """The same in seconds, 0.0 until found: how long after a sound is played its echo
         arrives (on the timestamps' clocks)."""
         delay = self.delay
-        return 0.0 if delay is None else max(0.0, delay / RATE_HZ)
+        return 0.0 if delay is None else max(0.0, delay / SAMPLE_RATE_HZ)
 
     @property
     def latency_s(self) -> float:
         """How late the cleaned microphone comes out (the residual echo suppressor's frames)."""
-        return LATENCY_SAMPLES / RATE_HZ
+        return LATENCY_SAMPLES / SAMPLE_RATE_HZ
 
     def kept_db(self, start_s: float, end_s: float) -> float | None:
         """How much of the microphone's energy is left in the output between two instants of
@@ -375,9 +373,9 @@ class EchoCanceller:
 
     def _follow(self, heard: np.ndarray, recorded_at_s: float) -> None:
         """Place the block on the sample clock: contiguous with the last, unless it jumped."""
-        stamped_end = round(recorded_at_s * RATE_HZ) + 1
+        stamped_end = round(recorded_at_s * SAMPLE_RATE_HZ) + 1
         expected_end = None if self._end is None else self._end + len(heard)
-        if expected_end is None or abs(stamped_end - expected_end) > JUMP_S * RATE_HZ:
+        if expected_end is None or abs(stamped_end - expected_end) > JUMP_S * SAMPLE_RATE_HZ:
             self._end, self._n_heard = stamped_end, 0
         else:
             self._end = expected_end
@@ -392,7 +390,7 @@ class EchoCanceller:
         is_working = self._residual_power < 0.25 * self._heard_power
         self._blocks_to_estimate = ESTIMATE_EVERY if is_working else ESTIMATE_EVERY_LOST
         n = min(self._n_heard, len(self._history))
-        if n < FIRST_ESTIMATE_S * RATE_HZ:
+        if n < FIRST_ESTIMATE_S * SAMPLE_RATE_HZ:
             return
         start = self._end - n
         reference = self._played.samples(start - self._max_delay, n + self._max_delay - self._min_delay)

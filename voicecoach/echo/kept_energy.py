@@ -14,18 +14,18 @@ import math
 
 import numpy as np
 
-RATE_HZ = 16_000
+from voicecoach.audio.pcm import SAMPLE_RATE_HZ
 
 
 class KeptEnergy:
     """Squared samples in and out of the canceller, the last `keep_s` seconds of each.
 
-    Output sample i (the recognizer's audio time i / RATE_HZ) answers microphone sample
+    Output sample i (the recognizer's audio time i / SAMPLE_RATE_HZ) answers microphone sample
     i - `latency_samples`: the canceller's output runs that late.
     """
 
     def __init__(self, keep_s: float, latency_samples: int) -> None:
-        self._size = round(keep_s * RATE_HZ)
+        self._size = round(keep_s * SAMPLE_RATE_HZ)
         self._heard = np.zeros(self._size)
         self._cleaned = np.zeros(self._size)
         self._found_from: int | None = None  # the first sample cleaned with the echo found
@@ -46,12 +46,12 @@ class KeptEnergy:
         """Whether the canceller knew the echo's delay (once found, it stays known) from
         `start_s` of the output on: an utterance that began before holds uncancelled echo,
         however much kept_db says was taken from the rest (CI: "pain" in the first cue, -7.7 dB)."""
-        return self._found_from is not None and round(start_s * RATE_HZ) >= self._found_from
+        return self._found_from is not None and round(start_s * SAMPLE_RATE_HZ) >= self._found_from
 
     def kept_db(self, start_s: float, end_s: float) -> float | None:
         """Output energy over the recognizer's [start_s, end_s] against the microphone's energy
         over the same sound (0 dB: nothing was taken away); None when that is no longer kept."""
-        first, last = round(start_s * RATE_HZ), round(end_s * RATE_HZ)
+        first, last = round(start_s * SAMPLE_RATE_HZ), round(end_s * SAMPLE_RATE_HZ)
         if last <= first or max(0, first - self._latency) < self._n - self._size or last > self._n:
             return None
         out = float(self._cleaned[np.arange(first, last) % self._size].sum())

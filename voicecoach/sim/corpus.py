@@ -15,8 +15,8 @@ from typing import Literal
 
 import numpy as np
 
+from voicecoach.audio.pcm import SAMPLE_RATE_HZ
 from voicecoach.commands import Command, normalize
-from voicecoach.ears.base import SAMPLE_RATE_HZ
 from voicecoach.sim.synth import Noise, make_noise, mix_noise, pad, synthesize
 
 Split = Literal["tune", "test", "all"]

@@ -25,8 +25,9 @@ from voicecoach.events import (
 from voicecoach.files.settings import Verbosity, load_settings
 from voicecoach.routine.model import Routine, load_routine_text
 from voicecoach.session import wording as cues
-from voicecoach.session.machine import TRANSITIONS, Session, StartAt, rule_for
+from voicecoach.session.machine import Session, StartAt
 from voicecoach.session.pacer import FakePacer
+from voicecoach.session.transitions import TRANSITIONS, rule_for
 from voicecoach.states import State
 
 PHRASES = load_settings().settings.commands

@@ -1,8 +1,8 @@
 """The pure workout state machine: events in, actions out; no threads, no clock, no audio.
 
-`TRANSITIONS` below is the specification: for each state, what each command and each kind of
-scheduled moment does and which states it may lead to. Commands missing from it get a short
-spoken "not now" answer; scheduled moments missing from it are stale and ignored.
+`transitions.py` is the specification this machine follows: for each state, what each command and
+each kind of scheduled moment does (the `_handler` method of that name) and which states it may
+lead to.
 """
 
 from __future__ import annotations
@@ -37,90 +37,13 @@ from voicecoach.files.settings import Verbosity
 from voicecoach.ports import CueTimer
 from voicecoach.routine.model import Exercise, Routine, Sides, Variation
 from voicecoach.routine.tempo import Phase, Tempo
+from voicecoach.session import adjust
 from voicecoach.session import wording as cues
+from voicecoach.session.adjust import ExerciseAdjust
+from voicecoach.session.reps import RepPlan
+from voicecoach.session.transitions import Trigger, rule_for
 from voicecoach.session.wording import Planned
 from voicecoach.states import State
-
-Trigger = Command | Mark
-
-# One letter per state, so each row of the table below fits on one line.
-R, C, W, B, P, F, X = (State.READY, State.COUNT_IN, State.WORKING, State.REST, State.PAUSED,
-                       State.FINISHED, State.STOPPED)
-_ALL = (R, C, W, B, P, F, X)
-_LIVE = (C, W, B)
-_OPEN = (R, C, W, B, P)
-_SAME = ()
-
-_ROWS: tuple[tuple[tuple[State, ...], Trigger, str, tuple[State, ...]], ...] = (
-    # in states   trigger                  handler          may lead to (() = stays)
-    (_OPEN,       Command.STOP,            "stop",          (X,)),
-    ((F, X),      Command.STOP,            "stop",          _SAME),
-    ((R, F, X),   Command.SAFETY,          "safety_advice", _SAME),
-    ((C, W, B, P), Command.SAFETY,         "safety_stop",   (P,)),
-    (_ALL,        Command.REPEAT,          "repeat",        _SAME),
-    (_OPEN,       Command.HOW_MANY_LEFT,   "how_many_left", _SAME),
-    (_OPEN,       Command.WHATS_NEXT,      "whats_next",    _SAME),
-    ((R,),        Command.START,           "begin_workout", (C,)),
-    ((P,),        Command.START,           "resume",        (C, W, B, F)),
-    ((P,),        Command.RESUME,          "resume",        (C, W, B, F)),
-    ((P,),        Command.READY,           "resume",        (C, W, B, F)),
-    (_LIVE,       Command.PAUSE,           "pause",         (P,)),
-    ((P,),        Command.PAUSE,           "still_paused",  _SAME),
-    ((C,),        Command.REST,            "pause",         (P,)),
-    ((W,),        Command.REST,            "end_set_early", (B, C, F)),
-    ((B,),        Command.READY,           "end_rest_early", (C,)),
-    ((B,),        Command.START,           "end_rest_early", (C,)),
-    ((C, W, B, P), Command.SKIP,           "skip_exercise", (C, F)),
-    (_OPEN,       Command.EASIER,          "easier",        _SAME),
-    (_OPEN,       Command.HARDER,          "harder",        _SAME),
-    (_OPEN,       Command.SLOWER,          "slower",        _SAME),
-    (_OPEN,       Command.FASTER,          "faster",        _SAME),
-    ((C, W, B),   Mark.COUNTDOWN,          "countdown",     _SAME),
-    ((C, B),      Mark.END,                "begin_set",     (W,)),
-    ((W,),        Mark.PHASE,              "phase_due",     (W, B, C, F)),
-    ((W,),        Mark.HALFWAY,            "hold_halfway",  _SAME),
-    ((W,),        Mark.FORM,               "hold_form",     _SAME),
-    ((W,),        Mark.END,                "end_block",     (W, B, C, F)),
-)
-
-
-@dataclass(frozen=True)
-class Rule:
-    """What a trigger does in a state: the handler and the states it may lead to."""
-
-    handler: str
-    goes_to: frozenset[State]
-
-
-TRANSITIONS: Mapping[tuple[State, Trigger], Rule] = {
-    (state, trigger): Rule(handler, frozenset(goes_to or (state,)))
-    for states, trigger, handler, goes_to in _ROWS
-    for state in states
-}
-"""The transition table: (state, trigger) -> Rule. Built from `_ROWS`, which reads as a spec."""
-
-
-def rule_for(state: State, trigger: Trigger) -> Rule:
-    """The table's rule, or the default: commands get a "not now" answer, timers are stale."""
-    default = Rule("not_now", frozenset({state})) if isinstance(trigger, Command) else Rule(
-        "ignore", frozenset({state}))
-    return TRANSITIONS.get((state, trigger), default)
-
-
-TEMPO_STEP = 1.25
-"""Slower multiplies every later phase by this; faster divides by it."""
-
-TEMPO_RANGE = (0.5, 2.0)
-"""How far slower/faster may scale a routine's tempo."""
-
-HOLD_STEP = 1.25
-"""At the end of a hold ladder, harder/easier lengthen/shorten later holds by this factor."""
-
-HOLD_RANGE = (0.5, cues.MAX_HOLD_FACTOR)
-"""How far harder/easier may scale a routine's hold time."""
-
-FEWER_REPS = 2
-"""At the bottom of a rep ladder, easier takes this many reps off the set."""
 
 COUNTDOWN_S = (3.0, 2.0, 1.0)
 """Seconds left at which a count-in, rest or hold counts down."""
@@ -133,29 +56,6 @@ HOLD_CUE_SPACING_S = 3.0
 
 EARLY_COUNT_IN_S = 3.5
 """Count-in after "ready" ends a rest early: just the countdown."""
-
-
-@dataclass
-class _RepPlan:
-    """Phase onsets of the current set from one anchor: no drift, whatever the lateness."""
-
-    anchor_s: float
-    anchor_rep: int
-    tempo: Tempo
-    phases: tuple[tuple[Phase, float], ...]
-
-    def onset_s(self, rep: int, index: int) -> float:
-        """When phase `index` of `rep` begins."""
-        offset = sum(seconds for _, seconds in self.phases[:index])
-        return self.anchor_s + (rep - self.anchor_rep) * self.tempo.rep_s + offset
-
-    def rebased(self, tempo: Tempo, rep: int, index: int, onset_s: float) -> _RepPlan:
-        """The plan under a new tempo in which phase `index` of `rep` begins at `onset_s`
-        (the end of the phase under way, which keeps its length)."""
-        phases = tuple((phase, tempo.seconds(phase)) for phase, _ in self.phases)
-        plan = _RepPlan(0.0, rep, tempo, phases)
-        plan.anchor_s = onset_s - plan.onset_s(rep, index)
-        return plan
 
 
 @dataclass(frozen=True)
@@ -180,15 +80,6 @@ class StartAt:
     variation_id: str | None = None
 
 
-@dataclass
-class _ExerciseAdjust:
-    """Commands that change the current exercise from its routine values."""
-
-    tempo_factor: float = 1.0
-    reps_delta: int = 0
-    hold_factor: float = 1.0
-
-
 class Session:
     """One workout from "start" to the end: `handle(event, now_s)` returns what to do."""
 
@@ -210,9 +101,9 @@ class Session:
         self._rep = 0
         self._ladder = [e.start_index for e in routine.exercises]
         self._variation = self._ladder_variation()
-        self._adjust = _ExerciseAdjust()
+        self._adjust = ExerciseAdjust()
         self._target_reps: int | None = None
-        self._plan: _RepPlan | None = None
+        self._plan: RepPlan | None = None
         self._next_index = 0
         self._is_switch_due = False
         self._announce: Planned | None = None
@@ -435,7 +326,7 @@ class Session:
 
     def _enter_exercise(self, index: int) -> None:
         self._ex, self._set = index, 1
-        self._adjust = _ExerciseAdjust()
+        self._adjust = ExerciseAdjust()
         self._variation = self._ladder_variation()
 
     def _advance(self) -> float | None:
@@ -497,7 +388,7 @@ class Session:
     def _new_plan(self, rep: int) -> None:
         tempo = self._tempo()
         phases = tuple(tempo.phases_from(self._variation.start_phase))
-        self._plan = _RepPlan(self._t, rep, tempo, phases)
+        self._plan = RepPlan(self._t, rep, tempo, phases)
 
     @property
     def _next_rep_index(self) -> tuple[int, int]:
@@ -792,31 +683,31 @@ class Session:
 
     def _ladder_end(self, step: int) -> None:
         if self._variation.hold_s is not None:
-            factor = round(self._adjust.hold_factor * HOLD_STEP ** step, 6)
-            if not HOLD_RANGE[0] - 1e-9 <= factor <= HOLD_RANGE[1] + 1e-9:
+            factor = self._adjust.hold_factor_after(step)
+            if factor is None:
                 self._say(cues.LONGEST_HOLD if step > 0 else cues.SHORTEST_HOLD, CueKind.ACK)
                 return
             self._adjust.hold_factor = factor
             text = cues.TOUGHEST_LONGER_HOLD if step > 0 else cues.GENTLEST_SHORTER_HOLD
         elif step > 0:
-            if not self._scale_tempo(TEMPO_STEP):
+            if not self._scale_tempo(adjust.TEMPO_STEP):
                 return
             text = cues.TOUGHEST_LONGER_REPS
         else:
-            self._adjust.reps_delta -= FEWER_REPS
+            self._adjust.reps_delta -= adjust.FEWER_REPS
             if self._target_reps is not None and self._is_in_set:
-                self._target_reps = max(self._rep, 1, self._target_reps - FEWER_REPS)
+                self._target_reps = max(self._rep, 1, self._target_reps - adjust.FEWER_REPS)
             text = cues.GENTLEST_FEWER_REPS
         self._say(text, CueKind.ACK)
         self._record("easier" if step < 0 else "harder", to=self._variation.id,
                      is_ladder_end=True)
 
     def _slower(self, event: Event) -> None:
-        if self._scale_tempo(TEMPO_STEP):
+        if self._scale_tempo(adjust.TEMPO_STEP):
             self._say(cues.LONGER_PHASES, CueKind.ACK)
 
     def _faster(self, event: Event) -> None:
-        if self._scale_tempo(1 / TEMPO_STEP):
+        if self._scale_tempo(1 / adjust.TEMPO_STEP):
             self._say(cues.QUICKER_PHASES, CueKind.ACK)
 
     def _scale_tempo(self, factor: float) -> bool:
@@ -824,9 +715,8 @@ class Session:
         if self._variation.tempo is None:
             self._say(cues.HOLD_HAS_NO_TEMPO, CueKind.ACK)
             return False
-        low, high = TEMPO_RANGE
-        new_factor = round(self._adjust.tempo_factor * factor, 6)
-        if not low - 1e-9 <= new_factor <= high + 1e-9:
+        new_factor = self._adjust.tempo_factor_after(factor)
+        if new_factor is None:
             self._say(cues.LONGEST_PHASES if factor > 1 else cues.QUICKEST_PHASES, CueKind.ACK)
             return False
         self._adjust.tempo_factor = new_factor

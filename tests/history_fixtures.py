@@ -11,7 +11,7 @@ import pytest
 from voicecoach.commands import Command
 from voicecoach.events import CommandHeard, Cue, Earcon, Event
 from voicecoach.files.settings import load_settings
-from voicecoach.history.store import HistoryRecorder, Status
+from voicecoach.history import HistoryRecorder, Status
 from voicecoach.ports import Recorder, View
 from voicecoach.routine.model import Routine, load_routine_text
 from voicecoach.session.machine import Session, StartAt

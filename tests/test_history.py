@@ -13,8 +13,7 @@ from voicecoach.commands import Command
 from voicecoach.errors import HistoryError
 from voicecoach.events import CommandHeard
 from voicecoach.files import paths
-from voicecoach.history.progression import Change
-from voicecoach.history.store import (
+from voicecoach.history import (
     MIGRATIONS,
     SCHEMA_VERSION,
     HistoryRecorder,
@@ -26,6 +25,7 @@ from voicecoach.history.store import (
     default_history_file,
     streaks,
 )
+from voicecoach.history.progression import Change
 
 T0 = datetime(2026, 11, 20, 8, 0, tzinfo=UTC)
 

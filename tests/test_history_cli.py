@@ -95,7 +95,7 @@ def test_a_corrupt_file_gives_one_line(tmp_path: Path) -> None:
 
 def test_plot_of_a_history_without_sets_says_so(tmp_path: Path,
                                                 capsys: pytest.CaptureFixture[str]) -> None:
-    from voicecoach.history.store import HistoryStore
+    from voicecoach.history import HistoryStore
 
     empty = tmp_path / "empty.sqlite3"
     HistoryStore.open(empty).close()

@@ -18,7 +18,7 @@ import pytest
 
 from tests.conftest import REPO_ROOT
 from tests.history_fixtures import make_routine, needs_run_history
-from voicecoach.history.store import HistoryStore, Status
+from voicecoach.history import HistoryStore, Status
 
 TIMEOUT_S = 30
 

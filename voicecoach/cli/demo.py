@@ -72,7 +72,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from voicecoach.cli.workout import _prepare_cues
     from voicecoach.ears.factory import choose_recognizer, gate_for
     from voicecoach.ears.listener import Listener
-    from voicecoach.history.store import HistoryRecorder
+    from voicecoach.history import HistoryRecorder
     from voicecoach.session.machine import Session
     from voicecoach.session.pacer import SchedulerPacer
     from voicecoach.session.runner import Runner

@@ -13,7 +13,7 @@ from rich.console import Console
 from rich.table import Table
 
 from voicecoach.errors import HistoryError, UsageError
-from voicecoach.history.store import (
+from voicecoach.history import (
     ExerciseTotal,
     HistoryStore,
     PlotPoint,

@@ -15,7 +15,7 @@ from voicecoach.echo.coach_speech import SpeakingSignal
 from voicecoach.errors import AudioDeviceError, UsageError
 from voicecoach.events import Cue, CueKind, Event
 from voicecoach.files.settings import Settings, Verbosity, load_settings
-from voicecoach.history.store import HistoryRecorder
+from voicecoach.history import HistoryRecorder
 from voicecoach.ports import Ears, Post, Recorder, Voice
 from voicecoach.routine.model import Routine, find_routine, load_routine
 
@@ -93,7 +93,7 @@ def _open_history(args: argparse.Namespace, routine: Routine, routine_path: Path
     """The history recorder (None for a simulation without --history) and where to resume."""
     if args.simulate and args.history is None:
         return None, None
-    from voicecoach.history.store import HistoryRecorder
+    from voicecoach.history import HistoryRecorder
     from voicecoach.session.machine import StartAt
 
     recorder, point = HistoryRecorder.open(args.history, routine, str(routine_path), _warn,

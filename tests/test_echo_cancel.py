@@ -12,7 +12,9 @@ import pytest
 from tests.english_ears import PHRASES, commands_in, hear
 from voicecoach.audio.pcm import SAMPLE_RATE_HZ as RATE_HZ
 from voicecoach.ears.gate import MIN_KEPT_DB
-from voicecoach.echo.canceller import EchoCanceller, PlayedAudio, estimate_delay, read_between
+from voicecoach.echo.canceller import EchoCanceller
+from voicecoach.echo.delay import estimate_delay, read_between
+from voicecoach.echo.played import PlayedAudio
 from voicecoach.echo.suppressor import LATENCY_SAMPLES, ResidualEchoSuppressor
 from voicecoach.sim.synth import from_pcm16, resample, synthesize, to_pcm16
 

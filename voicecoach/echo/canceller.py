@@ -4,9 +4,9 @@ The recognizer hears the coach's own voice; "stop" said over a cue arrives mixed
 cue. We know what was played and (roughly) when, so an adaptive linear filter predicts the echo
 and removes it, in pure numpy:
 
-1. `PlayedAudio` keeps the played sound as 16 kHz samples on the monotonic clock.
+1. `PlayedAudio` (played.py) keeps the played sound as 16 kHz samples on the monotonic clock.
 2. A bulk delay (output latency + room/loopback + input latency) is found by cross-correlating
-   the microphone with the reference, and re-checked every 0.3-0.5 s. It is not steady: the
+   the microphone with the reference (delay.py), and re-checked every 0.3-0.5 s. It is not steady: the
    sound card's clock and the monotonic clock drift apart (measured ~80 ppm, 1.3 samples a
    second, through PulseAudio's loopback), and an adaptive filter chasing that drift cancelled
    only 5-15 dB. So the estimates are fitted with a line and the reference is resampled along
@@ -18,7 +18,7 @@ and removes it, in pure numpy:
    from a foreground copy that takes the adapting background's coefficients only when they
    have cancelled better for a while.
 
-5. What the filter leaves is turned down where it is still echo (echo_suppress.py).
+5. What the filter leaves is turned down where it is still echo (suppressor.py).
 
 Nothing played within the filter's reach: the microphone passes unchanged, only 20 ms late.
 """
@@ -26,271 +26,85 @@ Nothing played within the filter's reach: the microphone passes unchanged, only 
 from __future__ import annotations
 
 import math
-import threading
 
 import numpy as np
 
 from voicecoach.audio.pcm import SAMPLE_RATE_HZ
+from voicecoach.echo.delay import INTERPOLATION_TAPS, DelayTrack, estimate_delay, read_between
 from voicecoach.echo.kept_energy import KeptEnergy
+from voicecoach.echo.played import JUMP_S, PlayedAudio
 from voicecoach.echo.suppressor import LATENCY_SAMPLES, ResidualEchoSuppressor
 
 BLOCK = 320
 """Filter block (20 ms): overlap-save FFTs are 2 * BLOCK long."""
 
+
 PARTITIONS = 6
 """Filter length in blocks: 120 ms covers the delay estimate's error and early room echoes."""
 
+
 PRE_DELAY = 160
 """Samples of filter before the estimated direct path (10 ms), for estimation error."""
+
 
 MAX_DELAY_S = 1.0
 """The longest speaker-to-microphone delay looked for, timestamps included. Measured 0.39-0.42 s
 through PulseAudio with a 200 ms loop, and it moved 20 ms at once under load; Bluetooth speakers
 add 0.1-0.3 s. At 0.4 s a run whose delay grew past it never found the echo again."""
 
+
 KEEP_ENERGY_S = 12.0
 """Energies in and out are kept this long: the longest utterance transcribed (8 s) and a wait."""
+
 
 MIN_DELAY_S = -0.1
 """Echo may seem to come before the sound was played: both timestamps are estimates."""
 
+
 ESTIMATE_S = 1.0
 """Microphone history cross-correlated with the reference to find the bulk delay."""
 
+
 FIRST_ESTIMATE_S = 0.6
 """The first delay estimate needs only this much history: until then the echo goes through."""
+
 
 ESTIMATE_EVERY = 5
 """Re-estimate the bulk delay every this many microphone blocks (~0.5 s) while sound is played:
 clocks drift (measured ~0.5 samples/s through PulseAudio's loopback), streams restart."""
 
+
 ESTIMATE_EVERY_LOST = 3
 """Re-estimate this often (~0.3 s) while the filter cancels little: the delay may have jumped."""
+
 
 DELAY_TOLERANCE = 8
 """A new delay estimate within this many samples of the current one is the same delay."""
 
-DRIFT_SPAN_S = 12.0
-"""Delay estimates older than this are dropped from the drift fit (the drift itself may change)."""
-
-MIN_DRIFT_SPAN_S = 1.5
-"""Estimates must span this long before a drift is fitted; until then the delay is held still."""
-
-INTERPOLATION_TAPS = 16
-"""Windowed-sinc taps for reading the reference between samples (flat to ~7 kHz)."""
 
 MIN_CORRELATION = 0.3
 """Normalized correlation at the found delay below which the estimate is not trusted."""
 
+
 STEP = 0.8
 """NLMS step size of the background filter (normalized by the reference power per bin)."""
+
 
 DOUBLE_TALK_RATIO = 4.0
 """Double talk: the filter leaves this many times more of the microphone's energy than usual."""
 
+
 MAX_DOUBLE_TALK_STEPS = 75
 """After this many 20 ms steps (1.5 s) of apparent double talk, the echo path must have changed."""
+
 
 HARM_RATIO = 2.0
 """Removing the echo may add energy (the user's voice and the echo partly cancel in the air),
 but never doubles it unless the filter is wrong."""
 
+
 SILENT_POWER = 1e-7
 """Mean square of a reference block below which it is silence (-70 dBFS): no adaptation."""
-
-JUMP_S = 0.25
-"""A block timestamp this far from where the stream should be means a gap: re-anchor. Less
-is not enough: through PulseAudio, capture callbacks came up to ~40 ms early or late, and
-each re-anchoring on that jitter moved the echo by as much (measured with module-loopback)."""
-
-
-class _Resampler:
-    """Streaming polyphase windowed-sinc resampler from `rate_hz` to 16 kHz (state across blocks)."""
-
-    def __init__(self, rate_hz: int) -> None:
-        """Design the filter for this rate pair; the stream starts at input sample 0."""
-        g = math.gcd(rate_hz, SAMPLE_RATE_HZ)
-        self._up, self._down = SAMPLE_RATE_HZ // g, rate_hz // g
-        # The filter's centre falls on an output sample, so the group delay is a whole number.
-        self.delay = 8 * math.ceil(self._down / self._up) * self._up // self._down
-        """Group delay in output samples: output k shows the input as it was `delay` samples earlier."""
-        length = 2 * self.delay * self._down + 1
-        self._taps = -(-length // self._up)
-        cutoff = 0.45 / max(self._up, self._down)  # cycles per upsampled sample: ~7.2 kHz out
-        n = np.arange(length) - (length - 1) / 2
-        prototype = 2 * cutoff * np.sinc(2 * cutoff * n) * np.kaiser(length, 8.0) * self._up
-        padded = np.concatenate([prototype, np.zeros(self._taps * self._up - length)])
-        self._table = padded.reshape(self._taps, self._up).T.astype(np.float32)
-        self._history = np.zeros(self._taps - 1, dtype=np.float32)
-        self._n_in = 0
-        self._n_out = 0
-
-    def push(self, samples: np.ndarray) -> tuple[int, np.ndarray]:
-        """Feed input; returns (index of the first output sample, the new output samples)."""
-        n_old = self._n_in
-        joined = np.concatenate([self._history, samples.astype(np.float32)])
-        self._n_in += len(samples)
-        first = self._n_out
-        self._n_out = (self._n_in * self._up + self._down - 1) // self._down
-        k = np.arange(first, self._n_out, dtype=np.int64)
-        position = k * self._down
-        newest = position // self._up - n_old + self._taps - 1
-        rows = joined[newest[:, None] - np.arange(self._taps)[None, :]]
-        out = np.einsum("kt,kt->k", rows, self._table[position % self._up])
-        self._history = joined[len(joined) - (self._taps - 1):]
-        return first, out
-
-
-class PlayedAudio:
-    """Thread-safe ring buffer of what the speaker played, as 16 kHz float32 mono on the monotonic clock."""
-
-    def __init__(self, keep_s: float = 8.0) -> None:
-        """Remember the last `keep_s` seconds of played sound."""
-        self._ring = np.zeros(round(keep_s * SAMPLE_RATE_HZ), dtype=np.float32)
-        self._end: int | None = None  # sample index (monotonic time * 16 kHz) after the newest
-        self._lock = threading.Lock()
-        self._resampler: _Resampler | None = None
-        self._rate_hz = 0
-        self._origin = 0  # sample index of the resampler's output 0
-        self._next_in_s = 0.0  # when the next input block should start, if the stream goes on
-
-    def add(self, samples: np.ndarray, first_sample_at_s: float, rate_hz: int) -> None:
-        """Record one played block (float32 at the device's `rate_hz`) and when it reached the speaker.
-
-        Blocks that follow on within JUMP_S are joined sample-exactly (callback timestamps jitter
-        by up to tens of ms, which would move the echo); a later start begins a new stream.
-        Pass every block the stream plays, silence included, so the stream stays one piece.
-        """
-        with self._lock:
-            is_new = (self._resampler is None or rate_hz != self._rate_hz
-                      or abs(first_sample_at_s - self._next_in_s) > JUMP_S)
-            if is_new:
-                self._resampler, self._rate_hz = _Resampler(rate_hz), rate_hz
-                self._origin = round(first_sample_at_s * SAMPLE_RATE_HZ) - self._resampler.delay
-                self._next_in_s = first_sample_at_s
-            assert self._resampler is not None
-            first, out = self._resampler.push(np.asarray(samples, dtype=np.float32).ravel())
-            self._next_in_s += len(samples) / rate_hz
-            self._write(self._origin + first, out)
-
-    def window(self, start_s: float, n: int) -> np.ndarray:
-        """n samples at 16 kHz starting at monotonic time start_s; zeros where nothing was played."""
-        return self.samples(round(start_s * SAMPLE_RATE_HZ), n)
-
-    def samples(self, start: int, n: int) -> np.ndarray:
-        """n samples from sample index `start` (monotonic time * 16 kHz); zeros where unknown."""
-        out = np.zeros(n, dtype=np.float32)
-        with self._lock:
-            if self._end is None:
-                return out
-            lo, hi = max(start, self._end - len(self._ring)), min(start + n, self._end)
-            if lo < hi:
-                out[lo - start : hi - start] = self._ring[np.arange(lo, hi) % len(self._ring)]
-        return out
-
-    def _write(self, start: int, data: np.ndarray) -> None:
-        """Store samples from index `start`, zeroing any gap since the newest sample."""
-        size = len(self._ring)
-        if self._end is not None and start > self._end:
-            gap = np.arange(max(self._end, start - size), start)
-            self._ring[gap % size] = 0.0
-        if len(data) > size:
-            start, data = start + len(data) - size, data[-size:]
-        self._ring[np.arange(start, start + len(data)) % size] = data
-        self._end = start + len(data) if self._end is None else max(self._end, start + len(data))
-
-
-def estimate_delay(mic: np.ndarray, reference: np.ndarray) -> tuple[float, float]:
-    """Lag k (to a fraction of a sample) where mic[j] best matches reference[j + k], and the
-    normalized correlation there.
-
-    `reference` is longer than `mic` by the lags to search. Phase-transform weighting (GCC-PHAT)
-    gives one sharp peak at the direct path where plain correlation of voiced speech has many.
-    """
-    lags = len(reference) - len(mic) + 1
-    size = 1 << (len(reference) - 1).bit_length()
-    cross = np.conj(np.fft.rfft(mic, size)) * np.fft.rfft(reference, size)
-    weighted = np.fft.irfft(cross / (np.abs(cross) + 1e-12), size)[:lags]
-    lag = int(np.argmax(weighted))
-    aligned = reference[lag : lag + len(mic)]
-    fraction = 0.0
-    if 0 < lag < lags - 1:  # the peak's top between samples, from a parabola through three
-        left, top, right = weighted[lag - 1 : lag + 2]
-        curvature = left - 2 * top + right
-        fraction = 0.5 * (left - right) / curvature if curvature < 0 else 0.0
-    # Sums of products, not np.dot: OpenBLAS threads a long dot product, and on a busy
-    # two-core machine that took ~20 ms instead of ~0.05.
-    norm = float(np.sqrt(np.sum(mic * mic) * np.sum(aligned * aligned)))
-    return lag + fraction, float(np.sum(mic * aligned)) / norm if norm > 0 else 0.0
-
-
-class DelayTrack:
-    """The bulk delay as a line over the microphone's sample clock, fitted to recent estimates.
-
-    Theil-Sen (the median of pairwise slopes) so an estimate spoiled by the user's voice does
-    not tilt the line.
-    """
-
-    def __init__(self) -> None:
-        self._points: list[tuple[float, float]] = []  # (microphone sample index, delay)
-        self._slope = 0.0
-        self._intercept = 0.0  # delay at index 0 (relative to the first point, for precision)
-        self._origin = 0.0
-
-    @property
-    def is_known(self) -> bool:
-        """Whether any estimate has been taken."""
-        return bool(self._points)
-
-    @property
-    def drift_ppm(self) -> float:
-        """How fast the delay grows, in samples per million (clock drift)."""
-        return self._slope * 1e6
-
-    def at(self, index: float | np.ndarray) -> float | np.ndarray:
-        """The delay (samples, fractional) at microphone sample `index`."""
-        return self._intercept + self._slope * (index - self._origin)
-
-    def restart(self, index: float, delay: float) -> None:
-        """The delay jumped (a stream restarted): forget the old line."""
-        self._points = []
-        self.add(index, delay)
-
-    def add(self, index: float, delay: float) -> None:
-        """One more estimate; the line is fitted again."""
-        if not self._points:
-            self._origin = index
-        self._points = [p for p in self._points if index - p[0] <= DRIFT_SPAN_S * SAMPLE_RATE_HZ]
-        self._points.append((index, delay))
-        at = np.array([i - self._origin for i, _ in self._points])
-        delays = np.array([d for _, d in self._points])
-        if at[-1] - at[0] >= MIN_DRIFT_SPAN_S * SAMPLE_RATE_HZ:
-            i, j = np.triu_indices(len(at), k=1)
-            apart = at[j] - at[i]
-            far = apart >= 0.25 * SAMPLE_RATE_HZ  # close pairs' slopes are mostly estimation noise
-            self._slope = float(np.median((delays[j] - delays[i])[far] / apart[far]))
-        self._intercept = float(np.median(delays - self._slope * at))
-
-
-def _interpolation_table(steps: int = 256) -> np.ndarray:
-    """Windowed-sinc weights for `steps` + 1 fractions of a sample (1/512 sample at worst:
-    -46 dB of error at 7 kHz)."""
-    half = INTERPOLATION_TAPS // 2
-    distance = np.arange(-half + 1, half + 1)[None, :] - np.linspace(0.0, 1.0, steps + 1)[:, None]
-    return np.sinc(distance) * (0.5 + 0.5 * np.cos(np.pi * distance / (half + 1)))
-
-
-_INTERPOLATION = _interpolation_table()
-
-
-def read_between(samples: np.ndarray, positions: np.ndarray) -> np.ndarray:
-    """`samples` read at fractional `positions`; positions must lie INTERPOLATION_TAPS // 2
-    samples inside either end."""
-    half = INTERPOLATION_TAPS // 2
-    whole = np.floor(positions).astype(np.int64)
-    steps = len(_INTERPOLATION) - 1
-    weights = _INTERPOLATION[np.round((positions - whole) * steps).astype(np.int64)]
-    return np.sum(samples[whole[:, None] + np.arange(-half + 1, half + 1)[None, :]] * weights, axis=1)
 
 
 class EchoCanceller:

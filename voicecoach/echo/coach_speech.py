@@ -6,7 +6,7 @@ import threading
 import time
 from dataclasses import dataclass
 
-from voicecoach.echo.canceller import PlayedAudio
+from voicecoach.echo.played import PlayedAudio
 
 
 @dataclass(frozen=True)

@@ -18,10 +18,10 @@ from voicecoach.commands import Command
 from voicecoach.events import CommandHeard, Cue, Earcon, Snapshot
 from voicecoach.files.settings import load_settings
 from voicecoach.routine.model import Routine, load_routine_text
+from voicecoach.session.fitting import EstimatedCueTimer
 from voicecoach.session.machine import Session
 from voicecoach.session.pacer import SchedulerPacer
 from voicecoach.session.runner import Runner
-from voicecoach.session.wording import EstimatedCueTimer
 from voicecoach.sim.simulation import SimulationParams, simulate
 from voicecoach.states import State
 

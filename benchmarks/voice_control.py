@@ -339,13 +339,13 @@ def mixer_delays_s(count: int, seed: int = 0) -> list[float]:
     latency is not included (no device here).
     """
     from voicecoach.events import Cue, CueKind
-    from voicecoach.session import wording as cues
+    from voicecoach.session import wording
     from voicecoach.sim.synth import resample
     from voicecoach.voice.cue_cache import trim_silence
     from voicecoach.voice.player import BLOCK_FRAMES, CueMixer
 
     rate_hz = 22050
-    audio = trim_silence(resample(COACH.say(cues.PAUSED), SAMPLE_RATE_HZ, rate_hz), rate_hz)
+    audio = trim_silence(resample(COACH.say(wording.PAUSED), SAMPLE_RATE_HZ, rate_hz), rate_hz)
 
     class Rendered:
         """The one pre-rendered cue the mixer asks for."""
@@ -362,7 +362,7 @@ def mixer_delays_s(count: int, seed: int = 0) -> list[float]:
     for _ in range(count):
         mixer = CueMixer(Rendered())
         asked_s = 10.0 + float(rng.uniform(0, block_s))
-        mixer.offer(Cue(cues.PAUSED, CueKind.ACK), asked_s)
+        mixer.offer(Cue(wording.PAUSED, CueKind.ACK), asked_s)
         start_s = 10.0 + block_s  # the first callback after the request
         out = np.zeros(BLOCK_FRAMES, dtype=np.float32)
         while True:

@@ -29,13 +29,13 @@ def test_no_cue_contains_a_command_phrase(path: Path) -> None:
 
 def _built_in_texts() -> list[str]:
     """The engine's own sentences (acknowledgements, counts, countdowns, phase cues)."""
-    from voicecoach.session import wording as cues
+    from voicecoach.session import wording
 
-    texts = [v for k, v in vars(cues).items() if k.isupper() and isinstance(v, str)]
-    texts += list(cues.NOT_NOW.values())
-    texts += [t for pool in cues.DEFAULT_PHASE_CUES.values() for t in pool]
-    texts += [cues.count_text(n) for n in range(1, 31)]
-    texts += [cues.countdown_text(s) for s in range(1, 121)]
+    texts = [v for k, v in vars(wording).items() if k.isupper() and isinstance(v, str)]
+    texts += list(wording.NOT_NOW.values())
+    texts += [t for pool in wording.DEFAULT_PHASE_CUES.values() for t in pool]
+    texts += [wording.count_text(n) for n in range(1, 31)]
+    texts += [wording.countdown_text(s) for s in range(1, 121)]
     return texts
 
 

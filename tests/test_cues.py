@@ -13,8 +13,8 @@ from voicecoach.events import CUE_GAP_S, Cue, CueKind
 from voicecoach.files import paths
 from voicecoach.files.settings import Verbosity, load_settings
 from voicecoach.routine.model import load_routine
-from voicecoach.session import wording as cues
-from voicecoach.session.wording import EstimatedCueTimer, Planned, Rotation, fit
+from voicecoach.session import fitting, wording
+from voicecoach.session.fitting import EstimatedCueTimer, Planned, Rotation, fit
 
 PHRASES = load_settings().settings.commands
 
@@ -24,12 +24,12 @@ PHRASES = load_settings().settings.commands
     (100, "one hundred"), (115, "one hundred and fifteen"), (999, "nine hundred and ninety-nine"),
 ])
 def test_number_words(n: int, words: str) -> None:
-    assert cues.number_words(n) == words
+    assert wording.number_words(n) == words
 
 
 def test_number_words_refuses_what_it_cannot_say() -> None:
     with pytest.raises(ValueError):
-        cues.number_words(1000)
+        wording.number_words(1000)
 
 
 @pytest.mark.parametrize(("seconds", "words"), [
@@ -37,14 +37,14 @@ def test_number_words_refuses_what_it_cannot_say() -> None:
     (75, "one minute and fifteen seconds"), (120, "two minutes"),
 ])
 def test_seconds_words(seconds: float, words: str) -> None:
-    assert cues.seconds_words(seconds) == words
+    assert wording.seconds_words(seconds) == words
 
 
 def test_counts_and_countdowns() -> None:
-    assert cues.count_text(3) == "three"
-    assert cues.count_text(3, "left") == "three, left"
-    assert cues.countdown_text(10) == "ten seconds"
-    assert [cues.countdown_text(s) for s in (3, 2, 1)] == ["three", "two", "one"]
+    assert wording.count_text(3) == "three"
+    assert wording.count_text(3, "left") == "three, left"
+    assert wording.countdown_text(10) == "ten seconds"
+    assert [wording.countdown_text(s) for s in (3, 2, 1)] == ["three", "two", "one"]
 
 
 def test_rotation_moves_past_the_cue_used() -> None:
@@ -63,7 +63,7 @@ def test_rotation_moves_past_the_cue_used() -> None:
     (Verbosity.CHATTY, list(range(1, 11))),
 ])
 def test_form_cues_follow_verbosity(verbosity: Verbosity, due_reps: list[int]) -> None:
-    assert [r for r in range(1, 11) if cues.is_form_due(verbosity, r, 3)] == due_reps
+    assert [r for r in range(1, 11) if fitting.is_form_due(verbosity, r, 3)] == due_reps
 
 
 def test_estimated_duration_grows_with_words_and_shrinks_with_rate() -> None:
@@ -119,7 +119,7 @@ ROUTINES = sorted(Path(paths.SHIPPED_ROUTINES_DIR).glob("*.yaml"))
 
 @pytest.mark.parametrize("path", ROUTINES, ids=[p.stem for p in ROUTINES])
 def test_nothing_the_engine_says_contains_a_command_phrase(path: Path) -> None:
-    texts = cues.all_texts(load_routine(path))
+    texts = wording.all_texts(load_routine(path))
     assert "three" in texts and "Workout complete. Great job." in texts
     assert {t: found for t in texts if (found := contained_phrases(t, PHRASES))} == {}
 
@@ -127,6 +127,6 @@ def test_nothing_the_engine_says_contains_a_command_phrase(path: Path) -> None:
 def test_fixed_phrases_cover_every_count_of_the_routine() -> None:
     routine = load_routine(paths.SHIPPED_ROUTINES_DIR / "leg-lifts.yaml")
     top = max(v.reps or 0 for e in routine.exercises for v in e.variations)
-    texts = cues.fixed_phrases(routine)
-    assert cues.count_text(top) in texts
-    assert cues.reps_left_text(top - 1) in texts
+    texts = wording.fixed_phrases(routine)
+    assert wording.count_text(top) in texts
+    assert wording.reps_left_text(top - 1) in texts

@@ -16,7 +16,7 @@ import pytest
 
 from tests.e2e_fixtures import TEMPO, Workout, speaker_level, workout
 from tests.pulse import pulse_fixture
-from voicecoach.session import wording as cues
+from voicecoach.session import wording
 from voicecoach.views.timeline import TimelineRecord
 
 pytestmark = [pytest.mark.audio, pytest.mark.slow]
@@ -52,10 +52,10 @@ def test_start_pause_resume_easier_and_stop_by_voice(pulse, tmp_path) -> None:
         # the lowering phase went on for just what it had left when paused
         assert after.time_s - resume.time_s == pytest.approx(left_s, abs=0.35)
         paused = between(run, pause, resume)
-        assert [r.text for r in paused if r.event == "cue"] == [cues.PAUSED]
+        assert [r.text for r in paused if r.event == "cue"] == [wording.PAUSED]
         assert not [r for r in paused if r.event in ("phase", "countdown", "end")]
-        assert {r.text for r in paused if r.event == "speech"} <= {cues.PAUSED}
-        ack_end_s = max([e for t, _, e in run.timeline.speech_spans() if t == cues.PAUSED],
+        assert {r.text for r in paused if r.event == "speech"} <= {wording.PAUSED}
+        ack_end_s = max([e for t, _, e in run.timeline.speech_spans() if t == wording.PAUSED],
                         default=pause.time_s)
         assert ack_end_s < resume.time_s - 1.0
         assert speaker_level(speaker, run.timeline, ack_end_s + 0.2, resume.time_s - 1.0) < SILENT
@@ -150,7 +150,7 @@ def test_the_safety_phrase_stops_the_set(pulse, tmp_path) -> None:
         run.command("start", "start", when=run.quiet)
         safety = run.command("my back hurts", "safety", when=run.in_phase("lower"))
         assert safety.state == "paused"
-        answer = cues.safety_response(None).split(".")[0]  # "End the set now"
+        answer = wording.safety_response(None).split(".")[0]  # "End the set now"
         spoken = run.wait_for_record("speech", 3.0, detail="started", state="paused")
         assert spoken.text is not None and spoken.text.startswith(answer)
         finished = run.wait_for_record("speech", 10.0, detail="finished", text=spoken.text)

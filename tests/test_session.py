@@ -24,7 +24,7 @@ from voicecoach.events import (
 )
 from voicecoach.files.settings import Verbosity, load_settings
 from voicecoach.routine.model import Routine, load_routine_text
-from voicecoach.session import wording as cues
+from voicecoach.session import wording
 from voicecoach.session.machine import Session, StartAt
 from voicecoach.session.pacer import FakePacer
 from voicecoach.session.transitions import TRANSITIONS, rule_for
@@ -207,9 +207,9 @@ def test_faster_then_limits_say_why() -> None:
     drive = working()
     for _ in range(3):
         drive.command(Command.FASTER)
-    assert drive.said()[-1] == cues.QUICKER_PHASES
+    assert drive.said()[-1] == wording.QUICKER_PHASES
     drive.command(Command.FASTER)  # 0.8 ** 4 is below the 0.5 floor
-    assert drive.said()[-1] == cues.QUICKEST_PHASES
+    assert drive.said()[-1] == wording.QUICKEST_PHASES
 
 
 @pytest.mark.parametrize(("at_s", "answers"), [
@@ -234,7 +234,7 @@ def test_halfway_last_rep_and_form_cues_are_planned() -> None:
     drive = working()
     drive.run_until(State.REST)
     said = drive.said()
-    assert cues.HALFWAY in said and cues.LAST_REP in said
+    assert wording.HALFWAY in said and wording.LAST_REP in said
     assert said.count("Ribs down.") + said.count("Back flat.") == 3  # reps 3, 6, 9
 
 
@@ -345,7 +345,7 @@ def test_stale_timer_events_are_ignored_in_every_state(state: State) -> None:
 def test_harder_at_the_top_of_the_ladder_slows_the_tempo_instead() -> None:
     drive = working()
     drive.command(Command.HARDER)
-    assert drive.said()[-1] == cues.TOUGHEST_LONGER_REPS
+    assert drive.said()[-1] == wording.TOUGHEST_LONGER_REPS
     assert drive.session.snapshot().tempo == "5-0-2.5-0"
 
 
@@ -353,7 +353,7 @@ def test_easier_at_the_bottom_of_the_ladder_takes_reps_off() -> None:
     drive = working()
     drive.command(Command.EASIER)
     drive.command(Command.EASIER)
-    assert drive.said()[-1] == cues.GENTLEST_FEWER_REPS
+    assert drive.said()[-1] == wording.GENTLEST_FEWER_REPS
     assert drive.session.snapshot().reps == 8
 
 
@@ -419,6 +419,6 @@ def test_harder_at_the_top_of_a_hold_ladder_lengthens_the_hold_up_to_a_limit() -
     drive.command(Command.SKIP)
     drive.run_until(State.WORKING)
     said = [drive.said()[-1] for _ in range(4) if drive.command(Command.HARDER)]
-    assert said == [cues.TOUGHEST_LONGER_HOLD] * 3 + [cues.LONGEST_HOLD]  # 1.25 ** 4 > 2
+    assert said == [wording.TOUGHEST_LONGER_HOLD] * 3 + [wording.LONGEST_HOLD]  # 1.25 ** 4 > 2
     drive.run_until(State.FINISHED)
     assert "Right side. Hold, thirty-nine seconds." in drive.said()  # 20 s x 1.25 ** 3

@@ -17,7 +17,7 @@ from voicecoach.commands import Command, contained_phrases
 from voicecoach.files import paths
 from voicecoach.routine.model import Routine, Sides, load_routine, load_routine_text
 from voicecoach.routine.tempo import Phase
-from voicecoach.session import wording as cues
+from voicecoach.session import fitting, wording
 from voicecoach.sim.simulation import planned_duration_s
 
 SHIPPED = sorted(paths.SHIPPED_ROUTINES_DIR.glob("*.yaml"))
@@ -49,7 +49,7 @@ def spoken_and_shown_texts(routine: Routine) -> Iterator[str]:
     """Everything the coach says (the routine's texts and the sentences built from them), plus
     descriptions, which a future `what's next` may read out."""
     yield from routine.all_cue_texts()
-    yield from cues.all_texts(routine)
+    yield from wording.all_texts(routine)
     yield routine.name
     yield routine.description
     for exercise in routine.exercises:
@@ -86,19 +86,19 @@ def test_the_phrase_check_would_catch_a_command_in_a_cue() -> None:
 def test_every_phase_cue_pool_has_a_cue_that_fits_its_phase(path: Path) -> None:
     """Some variant of each phase cue, after the rep count on a rep's first phase, ends before
     the next phase begins (the engine's own timing estimate at the default speaking rate)."""
-    timer = cues.EstimatedCueTimer()
+    timer = fitting.EstimatedCueTimer()
     too_long = []
     for exercise in load_routine(path).exercises:
         for variation in exercise.variations:
             if variation.tempo is None or variation.reps is None:
                 continue
-            count = cues.count_text(variation.reps, cues.side_of(variation.reps, variation.sides))
+            count = wording.count_text(variation.reps, wording.side_of(variation.reps, variation.sides))
             for index, (phase, phase_s) in enumerate(
                     variation.tempo.phases_from(variation.start_phase)):
                 before = [count] if index == 0 else []
                 pool = variation.cues.phases.get(phase, ())
-                if pool and min(cues.speech_s([*before, text], timer) for text in pool) > (
-                        phase_s - cues.MARGIN_S):
+                if pool and min(fitting.speech_s([*before, text], timer) for text in pool) > (
+                        phase_s - fitting.MARGIN_S):
                     too_long.append((variation.id, phase.value, pool))
     assert too_long == []
 
@@ -118,7 +118,7 @@ def test_readme_routine_example_loads_and_says_no_command_phrase() -> None:
         pytest.skip("the README has no routine example yet")
     routine = load_routine_text(example.group(1), "README.md")
     phrases = command_phrases()
-    assert [text for text in cues.all_texts(routine) if contained_phrases(text, phrases)] == []
+    assert [text for text in wording.all_texts(routine) if contained_phrases(text, phrases)] == []
 
 
 def test_check_passes_on_every_shipped_routine(capsys: pytest.CaptureFixture[str]) -> None:

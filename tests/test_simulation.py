@@ -15,7 +15,7 @@ from voicecoach.events import CueKind
 from voicecoach.files import paths
 from voicecoach.files.settings import load_settings
 from voicecoach.routine.model import Routine, load_routine, load_routine_text
-from voicecoach.session import wording as cues
+from voicecoach.session import wording
 from voicecoach.sim.simulation import (
     SimulationParams,
     parse_command_script,
@@ -118,7 +118,7 @@ def test_everything_said_is_clean_and_listed_for_pre_rendering(path: Path) -> No
     timeline = simulate(routine, SETTINGS, script)
     said = {r.text for r in timeline if r.event == "cue"}
     assert {t: f for t in said if (f := contained_phrases(t, PHRASES))} == {}
-    assert said - set(cues.all_texts(routine)) == set()
+    assert said - set(wording.all_texts(routine)) == set()
 
 
 def test_a_script_without_start_begins_at_zero_and_commands_land_at_their_times() -> None:

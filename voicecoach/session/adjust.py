@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from voicecoach.session import wording as cues
+from voicecoach.session import wording
 
 TEMPO_STEP = 1.25
 """Slower multiplies every later phase by this; faster divides by it."""
@@ -15,7 +15,7 @@ TEMPO_RANGE = (0.5, 2.0)
 HOLD_STEP = 1.25
 """At the end of a hold ladder, harder/easier lengthen/shorten later holds by this factor."""
 
-HOLD_RANGE = (0.5, cues.MAX_HOLD_FACTOR)
+HOLD_RANGE = (0.5, wording.MAX_HOLD_FACTOR)
 """How far harder/easier may scale a routine's hold time."""
 
 FEWER_REPS = 2

@@ -37,12 +37,11 @@ from voicecoach.files.settings import Verbosity
 from voicecoach.ports import CueTimer
 from voicecoach.routine.model import Exercise, Routine, Sides, Variation
 from voicecoach.routine.tempo import Phase, Tempo
-from voicecoach.session import adjust
-from voicecoach.session import wording as cues
+from voicecoach.session import adjust, fitting, wording
 from voicecoach.session.adjust import ExerciseAdjust
+from voicecoach.session.fitting import Planned
 from voicecoach.session.reps import RepPlan
 from voicecoach.session.transitions import Trigger, rule_for
-from voicecoach.session.wording import Planned
 from voicecoach.states import State
 
 COUNTDOWN_S = (3.0, 2.0, 1.0)
@@ -93,7 +92,7 @@ class Session:
     ) -> None:
         self.routine = routine
         self.verbosity = verbosity
-        self.timer: CueTimer = cue_timer or cues.EstimatedCueTimer()
+        self.timer: CueTimer = cue_timer or fitting.EstimatedCueTimer()
         self._check_clean(phrases)
         self.state = State.READY
         self._ex = 0
@@ -115,7 +114,7 @@ class Session:
         self._pending: dict[int, Schedule] = {}
         self._tokens = 0
         self._held: _Held | None = None
-        self._rotation = cues.Rotation()
+        self._rotation = fitting.Rotation()
         self._last_instruction: Cue | None = None
         self._last_cue: str | None = None
         self._now_s = 0.0
@@ -149,10 +148,10 @@ class Session:
                 self._dispatch(mark, event)
             case MicrophoneLost():
                 self._event_name = "microphone"
-                self._say(cues.MIC_LOST, CueKind.INFO)
+                self._say(wording.MIC_LOST, CueKind.INFO)
             case MicrophoneBack():
                 self._event_name = "microphone"
-                self._say(cues.MIC_BACK, CueKind.INFO)
+                self._say(wording.MIC_BACK, CueKind.INFO)
             case SpeechStarted() | SpeechFinished():
                 self._event_name = "speech"
         return self._out
@@ -186,7 +185,7 @@ class Session:
 
     def _check_clean(self, phrases: Mapping[Command, Iterable[str]]) -> None:
         """The coach must not say a command phrase: it would hear and obey itself."""
-        for text in cues.all_texts(self.routine):
+        for text in wording.all_texts(self.routine):
             found = contained_phrases(text, phrases)
             if found:
                 raise UsageError(
@@ -246,11 +245,11 @@ class Session:
     def _budget_s(self) -> float:
         """Time until the next scheduled moment: a cue said now must end before it."""
         upcoming = [s.at_s for s in self._pending.values() if s.at_s > self._t]
-        return (min(upcoming) - self._t - cues.MARGIN_S) if upcoming else float("inf")
+        return (min(upcoming) - self._t - fitting.MARGIN_S) if upcoming else float("inf")
 
     def _fitted(self, planned: list[Planned]) -> list[Cue]:
         """Say what fits before the next scheduled moment; returns what was said."""
-        said = cues.fit(planned, self._budget_s(), self.timer, self._rotation)
+        said = fitting.fit(planned, self._budget_s(), self.timer, self._rotation)
         for cue in said:
             self._say_cue(cue)
         return said
@@ -278,8 +277,8 @@ class Session:
     def _countdown_block(self, length_s: float, texts: list[tuple[str, CueKind]],
                          state: State, with_warning: bool) -> None:
         """Say `texts`, then count down to the set; lengthened if the words need more time."""
-        talk_s = cues.speech_s([t for t, _ in texts], self.timer) + cues.MARGIN_S
-        length_s = max(length_s, talk_s + COUNTDOWN_S[0] + cues.MARGIN_S)
+        talk_s = fitting.speech_s([t for t, _ in texts], self.timer) + fitting.MARGIN_S
+        length_s = max(length_s, talk_s + COUNTDOWN_S[0] + fitting.MARGIN_S)
         self.state = state
         self._is_in_set = False
         self._phase = None
@@ -300,11 +299,11 @@ class Session:
         if self._set == 1:
             if exercise.safety:
                 texts.append((exercise.safety, CueKind.INFO))
-            named = cues.next_exercise_text if is_rest else cues.intro
+            named = wording.next_exercise_text if is_rest else wording.intro
             texts.append((named(exercise, variation), CueKind.INFO))
-            texts.append((cues.plan_text(exercise.sets, variation), CueKind.INFO))
+            texts.append((wording.plan_text(exercise.sets, variation), CueKind.INFO))
         else:
-            texts.append((cues.next_set_text(self._set, exercise.sets), CueKind.INFO))
+            texts.append((wording.next_set_text(self._set, exercise.sets), CueKind.INFO))
         if variation.cues.set_start:
             texts.append((self._rotated(variation.cues.set_start), CueKind.INFO))
         return texts
@@ -318,9 +317,9 @@ class Session:
         """Count in to the next set; mid-exercise (after a safety stop or a resume) the
         exercise is named again, since the rest that would have named it was skipped."""
         self._variation = self._ladder_variation()
-        texts = [*lead, (cues.GET_IN_POSITION, CueKind.INFO)]
+        texts = [*lead, (wording.GET_IN_POSITION, CueKind.INFO)]
         if self._set > 1:
-            texts.append((cues.intro(self._exercise, self._variation), CueKind.INFO))
+            texts.append((wording.intro(self._exercise, self._variation), CueKind.INFO))
         self._countdown_block(length_s, [*texts, *self._upcoming(is_rest=False)],
                               State.COUNT_IN, False)
 
@@ -348,8 +347,8 @@ class Session:
             self._finish(texts)
             return
         if self._set == 1:
-            texts.append((cues.EXERCISE_DONE, CueKind.INFO))
-        texts.append((cues.recover_text(rest_s), CueKind.INFO))
+            texts.append((wording.EXERCISE_DONE, CueKind.INFO))
+        texts.append((wording.recover_text(rest_s), CueKind.INFO))
         if rest_pool:
             texts.append((self._rotated(rest_pool), CueKind.INFO))
         self._variation = self._ladder_variation()
@@ -358,7 +357,7 @@ class Session:
     def _finish(self, texts: list[tuple[str, CueKind]]) -> None:
         for text, kind in texts:
             self._say(text, kind)
-        self._say(cues.WORKOUT_COMPLETE, CueKind.INFO)
+        self._say(wording.WORKOUT_COMPLETE, CueKind.INFO)
         self.state = State.FINISHED
         self._is_in_set = False
         self._phase = None
@@ -439,21 +438,21 @@ class Session:
         v, target, phases = self._variation, self._target_reps or 0, self._plan_phases()
         planned = []
         if index == 0:
-            count = cues.count_text(rep, cues.side_of(rep, v.sides))
+            count = wording.count_text(rep, wording.side_of(rep, v.sides))
             planned.append(Planned((count,), CueKind.COUNT, is_required=True))
         if self._announce is not None:
             planned.append(self._announce)
         if index == 0:
             if rep == target and target > 1:
-                planned.append(Planned(v.cues.last_rep or (cues.LAST_REP,), CueKind.INFO))
+                planned.append(Planned(v.cues.last_rep or (wording.LAST_REP,), CueKind.INFO))
             elif target >= 4 and rep == target // 2 + 1:
-                planned.append(Planned(v.cues.halfway or (cues.HALFWAY,), CueKind.INFO))
-        planned.append(Planned(v.cues.phases.get(phase) or cues.DEFAULT_PHASE_CUES[phase],
+                planned.append(Planned(v.cues.halfway or (wording.HALFWAY,), CueKind.INFO))
+        planned.append(Planned(v.cues.phases.get(phase) or wording.DEFAULT_PHASE_CUES[phase],
                                CueKind.COUNT))
         if index == 0:
             planned.append(Planned(v.cues.reps.get(rep, ()), CueKind.INFO))
         longest = max(range(len(phases)), key=lambda i: phases[i][1])
-        if index == longest and cues.is_form_due(self.verbosity, rep, v.cues.form_every_reps):
+        if index == longest and fitting.is_form_due(self.verbosity, rep, v.cues.form_every_reps):
             planned.append(Planned(v.cues.form, CueKind.FORM))
         return planned
 
@@ -464,7 +463,7 @@ class Session:
     def _end_block(self, event: Event) -> None:
         if self._variation.hold_s is not None and self._rep == 1 and (
                 self._variation.sides is Sides.ALTERNATING):
-            self._say(cues.OTHER_SIDE, CueKind.INFO)
+            self._say(wording.OTHER_SIDE, CueKind.INFO)
             self._begin_hold_side(2)
             return
         self._end_set(partial=False)
@@ -474,7 +473,7 @@ class Session:
         self._record("set_done", reps=self._rep if self._target_reps else None,
                      is_partial=partial,
                      tempo=str(self._tempo()) if self._variation.tempo else None)
-        self._after_set([(cues.SET_DONE, CueKind.INFO)])
+        self._after_set([(wording.SET_DONE, CueKind.INFO)])
 
     # ---- holds ----------------------------------------------------------------------------
 
@@ -499,19 +498,19 @@ class Session:
         for at_s, mark, left in sorted(kept):
             self._schedule(at_s, mark, side, seconds_left=left)
         self._schedule(end, Mark.END, side)
-        side_name = cues.side_of(side, self._variation.sides)
-        pool = (cues.hold_text(hold_s, side_name), cues.HOLD_BEGIN)
+        side_name = wording.side_of(side, self._variation.sides)
+        pool = (wording.hold_text(hold_s, side_name), wording.HOLD_BEGIN)
         self._fitted([Planned(pool, CueKind.COUNT, is_required=True, rotates=False)])
 
     def _hold_halfway(self, event: Event) -> None:
-        self._fitted([Planned(self._variation.cues.halfway or (cues.HALFWAY,), CueKind.INFO)])
+        self._fitted([Planned(self._variation.cues.halfway or (wording.HALFWAY,), CueKind.INFO)])
 
     def _hold_form(self, event: Event) -> None:
         self._fitted([Planned(self._variation.cues.form, CueKind.FORM)])
 
     def _countdown(self, event: Event) -> None:
         assert isinstance(event, PhaseDue)
-        self._say(cues.countdown_text(event.seconds_left), CueKind.COUNT)
+        self._say(wording.countdown_text(event.seconds_left), CueKind.COUNT)
 
     # ---- commands -------------------------------------------------------------------------
 
@@ -519,17 +518,17 @@ class Session:
         """A scheduled moment that no longer applies in this state."""
 
     def _not_now(self, event: Event) -> None:
-        self._say(cues.NOT_NOW[self.state.value], CueKind.ACK)
+        self._say(wording.NOT_NOW[self.state.value], CueKind.ACK)
 
     def _begin_workout(self, event: Event) -> None:
         self._record("started", routine=self.routine.name)
-        lead = [(cues.PICKING_UP, CueKind.INFO)] if self._is_resumed else []
+        lead = [(wording.PICKING_UP, CueKind.INFO)] if self._is_resumed else []
         self._count_in(self.routine.count_in_s, lead)
 
     def _stop(self, event: Event) -> None:
         if self.state not in (State.FINISHED, State.STOPPED):
             self._cancel_all()
-            self._say(cues.WORKOUT_ENDED, CueKind.ACK)
+            self._say(wording.WORKOUT_ENDED, CueKind.ACK)
             self._record("stopped", rep=self._rep)
             self.state = State.STOPPED
             self._held = None
@@ -541,7 +540,7 @@ class Session:
         return self._exercise.variations[index - 1] if index > 0 else None
 
     def _safety_advice(self, event: Event) -> None:
-        self._say(cues.safety_response(self._gentler()), CueKind.SAFETY)
+        self._say(wording.safety_response(self._gentler()), CueKind.SAFETY)
         self._record("safety", phrase=getattr(event, "text", ""), rep=0)
 
     def _safety_stop(self, event: Event) -> None:
@@ -549,7 +548,7 @@ class Session:
         from_state = self._held.state if self._held else self.state
         self._cancel_all()
         gentler = self._gentler()
-        self._say(cues.safety_response(gentler), CueKind.SAFETY)
+        self._say(wording.safety_response(gentler), CueKind.SAFETY)
         self._record("safety", phrase=getattr(event, "text", ""), rep=self._rep,
                      gentler=gentler.id if gentler else None)
         if gentler is not None:
@@ -562,26 +561,26 @@ class Session:
 
     def _repeat(self, event: Event) -> None:
         if self._last_instruction is None:
-            self._say(cues.NOTHING_SAID_YET, CueKind.ACK)
+            self._say(wording.NOTHING_SAID_YET, CueKind.ACK)
         else:
             self._say(self._last_instruction.text, CueKind.ACK)
 
     def _pause(self, event: Event) -> None:
         self._held = _Held(self.state, self._now_s, tuple(self._pending.values()))
         self._cancel_all()
-        self._say(cues.PAUSED, CueKind.ACK)
+        self._say(wording.PAUSED, CueKind.ACK)
         self._record("paused", rep=self._rep, phase=self._phase)
         self.state = State.PAUSED
 
     def _still_paused(self, event: Event) -> None:
-        self._say(cues.STILL_PAUSED, CueKind.ACK)
+        self._say(wording.STILL_PAUSED, CueKind.ACK)
 
     def _resume(self, event: Event) -> None:
         held = self._held
         assert held is not None
         self._held = None
         self._record("resumed", paused_s=round(self._now_s - held.at_s, 3))
-        lead = [(cues.RESUMED, CueKind.ACK)]
+        lead = [(wording.RESUMED, CueKind.ACK)]
         if held.is_over:
             self._finish(lead)
             return
@@ -596,7 +595,7 @@ class Session:
             self._phase_end_s += shift_s
         self._block_end_s += shift_s
         self.state = held.state
-        self._say(cues.RESUMED, CueKind.ACK)
+        self._say(wording.RESUMED, CueKind.ACK)
         for item in held.items:
             self._tokens += 1
             again = Schedule(replace(item.event, token=self._tokens), item.at_s + shift_s)
@@ -605,12 +604,12 @@ class Session:
 
     def _end_set_early(self, event: Event) -> None:
         self._cancel_all()
-        self._say(cues.ENDING_SET_EARLY, CueKind.ACK)
+        self._say(wording.ENDING_SET_EARLY, CueKind.ACK)
         self._end_set(partial=True)
 
     def _end_rest_early(self, event: Event) -> None:
         self._cancel_all()
-        self._countdown_block(EARLY_COUNT_IN_S, [(cues.ENDING_BREAK_EARLY, CueKind.ACK)],
+        self._countdown_block(EARLY_COUNT_IN_S, [(wording.ENDING_BREAK_EARLY, CueKind.ACK)],
                               State.COUNT_IN, False)
 
     def _skip_exercise(self, event: Event) -> None:
@@ -619,38 +618,38 @@ class Session:
         self._record("skipped", rep=self._rep)
         self._rep = 0
         if self._ex + 1 >= len(self.routine.exercises):
-            self._finish([(cues.LAST_EXERCISE_LEFT_OUT, CueKind.ACK)])
+            self._finish([(wording.LAST_EXERCISE_LEFT_OUT, CueKind.ACK)])
             return
         self._enter_exercise(self._ex + 1)
-        self._count_in(self.routine.count_in_s, [(cues.MOVING_ON, CueKind.ACK)])
+        self._count_in(self.routine.count_in_s, [(wording.MOVING_ON, CueKind.ACK)])
 
     def _how_many_left(self, event: Event) -> None:
         if not self._is_in_set:
-            self._say(cues.sets_to_do_text(self._sets_after() + 1), CueKind.ACK)
+            self._say(wording.sets_to_do_text(self._sets_after() + 1), CueKind.ACK)
             return
         if self._target_reps is None:
             end_s = self._phase_end_s if self._phase_end_s is not None else self._now_s
             if self.state is State.PAUSED and self._held is not None:
                 end_s -= self._now_s - self._held.at_s
-            self._say(cues.hold_left_text(end_s - self._now_s), CueKind.ACK)
+            self._say(wording.hold_left_text(end_s - self._now_s), CueKind.ACK)
         else:
-            self._say(cues.reps_left_text(self._target_reps - self._rep), CueKind.ACK)
-        self._say(cues.sets_left_text(self._sets_after()), CueKind.ACK)
+            self._say(wording.reps_left_text(self._target_reps - self._rep), CueKind.ACK)
+        self._say(wording.sets_left_text(self._sets_after()), CueKind.ACK)
 
     def _whats_next(self, event: Event) -> None:
         if not self._is_in_set:
             if self._set == 1:
-                text = cues.next_exercise_text(self._exercise, self._ladder_variation())
+                text = wording.next_exercise_text(self._exercise, self._ladder_variation())
             else:
-                text = cues.next_set_text(self._set, self._exercise.sets)
+                text = wording.next_set_text(self._set, self._exercise.sets)
         elif self._set < self._exercise.sets:
-            text = cues.next_set_text(self._set + 1, self._exercise.sets)
+            text = wording.next_set_text(self._set + 1, self._exercise.sets)
         elif self._ex + 1 < len(self.routine.exercises):
             following = self.routine.exercises[self._ex + 1]
             variation = following.variations[self._ladder[self._ex + 1]]
-            text = cues.next_exercise_text(following, variation)
+            text = wording.next_exercise_text(following, variation)
         else:
-            text = cues.LAST_SET_OF_WORKOUT
+            text = wording.LAST_SET_OF_WORKOUT
         self._say(text, CueKind.ACK)
 
     def _easier(self, event: Event) -> None:
@@ -669,14 +668,14 @@ class Session:
         self._ladder[self._ex] = index
         new = self._ladder_variation()
         if self._is_in_set and current.reps is not None and new.reps is not None:
-            when = cues.LADDER_WHEN[1]
+            when = wording.LADDER_WHEN[1]
             self._is_switch_due = True
         elif self._is_in_set:
-            when = cues.LADDER_WHEN[2]
+            when = wording.LADDER_WHEN[2]
         else:
-            when = cues.LADDER_WHEN[0]
+            when = wording.LADDER_WHEN[0]
             self._variation = new
-        self._say(cues.ladder_answer(step < 0, new, when), CueKind.ACK)
+        self._say(wording.ladder_answer(step < 0, new, when), CueKind.ACK)
         if not self._is_in_set and new.key_cue:
             self._say(f"{new.name}. {new.key_cue}", CueKind.INFO)
         self._record("easier" if step < 0 else "harder", to=new.id)
@@ -685,39 +684,39 @@ class Session:
         if self._variation.hold_s is not None:
             factor = self._adjust.hold_factor_after(step)
             if factor is None:
-                self._say(cues.LONGEST_HOLD if step > 0 else cues.SHORTEST_HOLD, CueKind.ACK)
+                self._say(wording.LONGEST_HOLD if step > 0 else wording.SHORTEST_HOLD, CueKind.ACK)
                 return
             self._adjust.hold_factor = factor
-            text = cues.TOUGHEST_LONGER_HOLD if step > 0 else cues.GENTLEST_SHORTER_HOLD
+            text = wording.TOUGHEST_LONGER_HOLD if step > 0 else wording.GENTLEST_SHORTER_HOLD
         elif step > 0:
             if not self._scale_tempo(adjust.TEMPO_STEP):
                 return
-            text = cues.TOUGHEST_LONGER_REPS
+            text = wording.TOUGHEST_LONGER_REPS
         else:
             self._adjust.reps_delta -= adjust.FEWER_REPS
             if self._target_reps is not None and self._is_in_set:
                 self._target_reps = max(self._rep, 1, self._target_reps - adjust.FEWER_REPS)
-            text = cues.GENTLEST_FEWER_REPS
+            text = wording.GENTLEST_FEWER_REPS
         self._say(text, CueKind.ACK)
         self._record("easier" if step < 0 else "harder", to=self._variation.id,
                      is_ladder_end=True)
 
     def _slower(self, event: Event) -> None:
         if self._scale_tempo(adjust.TEMPO_STEP):
-            self._say(cues.LONGER_PHASES, CueKind.ACK)
+            self._say(wording.LONGER_PHASES, CueKind.ACK)
 
     def _faster(self, event: Event) -> None:
         if self._scale_tempo(1 / adjust.TEMPO_STEP):
-            self._say(cues.QUICKER_PHASES, CueKind.ACK)
+            self._say(wording.QUICKER_PHASES, CueKind.ACK)
 
     def _scale_tempo(self, factor: float) -> bool:
         """Scale every phase after the one under way; False (and says why) when it cannot."""
         if self._variation.tempo is None:
-            self._say(cues.HOLD_HAS_NO_TEMPO, CueKind.ACK)
+            self._say(wording.HOLD_HAS_NO_TEMPO, CueKind.ACK)
             return False
         new_factor = self._adjust.tempo_factor_after(factor)
         if new_factor is None:
-            self._say(cues.LONGEST_PHASES if factor > 1 else cues.QUICKEST_PHASES, CueKind.ACK)
+            self._say(wording.LONGEST_PHASES if factor > 1 else wording.QUICKEST_PHASES, CueKind.ACK)
             return False
         self._adjust.tempo_factor = new_factor
         if self._plan is not None and self._is_in_set and self._phase_end_s is not None:

@@ -1,4 +1,4 @@
-"""Wording: what the coach says, rotating cue pools, verbosity, and fitting cues into phases.
+"""Wording: what the coach says, as numbers, fixed sentences and answers.
 
 Every fixed sentence lives here, so `fixed_phrases` can list them for pre-rendering and a test
 can check that none contains a command phrase (the coach must never hear itself give a command).
@@ -6,12 +6,8 @@ can check that none contains a command phrase (the coach must never hear itself 
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterator
 
-from voicecoach.events import CUE_GAP_S, Cue, CueKind
-from voicecoach.files.settings import Verbosity
-from voicecoach.ports import CueTimer
 from voicecoach.routine.model import Exercise, Routine, Sides, Variation
 from voicecoach.routine.tempo import Phase
 
@@ -22,6 +18,8 @@ _ONES = (
     "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen",
     "nineteen",
 )
+
+
 _TENS = ("", "", "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety")
 
 
@@ -71,39 +69,106 @@ def countdown_text(seconds_left: float) -> str:
 # ---- fixed sentences (none may contain a command phrase; see tests/test_cues.py) ------------
 
 GET_IN_POSITION = "Get in position."
+
+
 PICKING_UP = "Picking up where you left off."
+
+
 PAUSED = "Paused. Take your time."
+
+
 STILL_PAUSED = "Still paused. Take your time."
+
+
 RESUMED = "Back to it."
+
+
 NOTHING_SAID_YET = "I haven't said anything yet."
+
+
 SET_DONE = "Set done."
+
+
 EXERCISE_DONE = "Exercise done."
+
+
 ENDING_SET_EARLY = "Okay, ending this set early."
+
+
 ENDING_BREAK_EARLY = "Okay, here comes the next set."
+
+
 MOVING_ON = "Okay, moving on."
+
+
 LAST_EXERCISE_LEFT_OUT = "Okay, that was the last exercise."
+
+
 WORKOUT_COMPLETE = "Workout complete. Great job."
+
+
 WORKOUT_ENDED = "Workout ended. Well done."
+
+
 SAFETY = "End the set now. Lie still, bring your knees to your chest, and breathe."
+
+
 SAFETY_NO_GENTLER = "If anything still feels wrong, call it a day."
+
+
 LONGER_PHASES = "Okay, longer phases from here."
+
+
 QUICKER_PHASES = "Okay, quicker phases from here."
+
+
 LONGEST_PHASES = "The phases are already as long as they get."
+
+
 QUICKEST_PHASES = "The phases are already as quick as they get."
+
+
 HOLD_HAS_NO_TEMPO = "A hold has no tempo; breathe steadily."
+
+
 GENTLEST_FEWER_REPS = "This is already the gentlest version, so two fewer reps instead."
+
+
 GENTLEST_SHORTER_HOLD = "This is already the gentlest version, so a shorter hold instead."
+
+
 TOUGHEST_LONGER_REPS = "This is already the toughest version, so each rep gets longer instead."
+
+
 TOUGHEST_LONGER_HOLD = "This is already the toughest version, so a longer hold instead."
+
+
 LONGEST_HOLD = "The hold is already as long as it gets."
+
+
 SHORTEST_HOLD = "The hold is already as short as it gets."
+
+
 LAST_SET_OF_WORKOUT = "This is the last set of the workout."
+
+
 HOLD_BEGIN = "Hold."
+
+
 OTHER_SIDE = "Other side."
+
+
 HALFWAY = "Halfway."
+
+
 LAST_REP = "Last one."
+
+
 MIC_LOST = "I can't hear you right now; I'll keep counting."
+
+
 MIC_BACK = "I can hear you again."
+
 
 NOT_NOW = {
     "ready": "We haven't begun yet.",
@@ -115,6 +180,7 @@ NOT_NOW = {
     "stopped": "The workout is over.",
 }
 """The short answer to a command that means nothing in a state (keyed by State value)."""
+
 
 DEFAULT_PHASE_CUES: dict[Phase, tuple[str, ...]] = {
     Phase.LIFT: ("Up.", "And up."),
@@ -214,95 +280,6 @@ def hold_left_text(seconds: float) -> str:
 
 MAX_HOLD_FACTOR = 2.0
 """The longest a hold can be made (harder at the top of its ladder), for listing answers."""
-
-MARGIN_S = 0.1
-"""Cues must end this long before the next scheduled moment, so the next count is on time."""
-
-
-@dataclass(frozen=True)
-class EstimatedCueTimer:
-    """A CueTimer from the speaking rate, for cues never rendered (and for simulations)."""
-
-    rate_wpm: float = 165.0
-
-    def duration_s(self, text: str) -> float:
-        """Words at the speaking rate plus a breath at each punctuation mark."""
-        words = len(text.split())
-        pauses = sum(text.count(mark) for mark in ",.;:!?")
-        return round(0.1 + words * 60.0 / self.rate_wpm + 0.15 * pauses, 3)
-
-
-def speech_s(texts: Sequence[str], timer: CueTimer) -> float:
-    """How long a burst of cues takes said back to back."""
-    durations = [timer.duration_s(t) for t in texts]
-    return sum(durations) + CUE_GAP_S * max(0, len(durations) - 1)
-
-
-# ---- pools, verbosity and fitting -----------------------------------------------------------
-
-
-@dataclass
-class Rotation:
-    """Rotates each cue pool so the same reminder is not said twice in a row."""
-
-    _next: dict[tuple[str, ...], int] = field(default_factory=dict)
-
-    def order(self, pool: tuple[str, ...]) -> tuple[str, ...]:
-        """The pool's alternatives starting from the one due next."""
-        start = self._next.get(pool, 0) % len(pool)
-        return pool[start:] + pool[:start]
-
-    def used(self, pool: tuple[str, ...], text: str) -> None:
-        """Move the pool on past `text`."""
-        self._next[pool] = pool.index(text) + 1
-
-
-def is_form_due(verbosity: Verbosity, rep: int, every_reps: int) -> bool:
-    """Whether a rep gets a form cue: never (minimal), every N reps (normal), every rep (chatty)."""
-    if verbosity is Verbosity.MINIMAL:
-        return False
-    return verbosity is Verbosity.CHATTY or rep % every_reps == 0
-
-
-@dataclass(frozen=True)
-class Planned:
-    """A cue the engine would like to say: a pool of variants, and whether it may be dropped."""
-
-    pool: tuple[str, ...]
-    kind: CueKind
-    is_required: bool = False
-    rotates: bool = True
-    """False for pools whose order is a preference (longest first), not a rotation."""
-
-
-def fit(planned: Sequence[Planned], budget_s: float, timer: CueTimer,
-        rotation: Rotation) -> list[Cue]:
-    """The cues to say, in order, ending within `budget_s`: required ones always, then each
-    optional one in its first variant that still fits, else dropped."""
-    chosen: dict[int, str] = {}
-    used_s = -CUE_GAP_S
-    ranked = sorted(range(len(planned)), key=lambda i: not planned[i].is_required)
-    for i in ranked:
-        item = planned[i]
-        if not item.pool:
-            continue
-        variants = rotation.order(item.pool) if item.rotates else item.pool
-        lengths = [timer.duration_s(v) + CUE_GAP_S for v in variants]
-        fitting = [k for k, length in enumerate(lengths) if used_s + length <= budget_s]
-        if fitting:
-            k = fitting[0]
-        elif item.is_required:
-            k = min(range(len(variants)), key=lengths.__getitem__)
-        else:
-            continue
-        chosen[i] = variants[k]
-        used_s += lengths[k]
-    cues = []
-    for i in sorted(chosen):
-        if planned[i].rotates:
-            rotation.used(planned[i].pool, chosen[i])
-        cues.append(Cue(chosen[i], planned[i].kind))
-    return cues
 
 
 # ---- everything the engine can say ----------------------------------------------------------

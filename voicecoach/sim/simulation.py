@@ -20,10 +20,10 @@ from voicecoach.events import CUE_GAP_S, CommandHeard, Cue, CueKind, Earcon, Eve
 from voicecoach.files.settings import Settings, Verbosity
 from voicecoach.ports import CueTimer, Recorder
 from voicecoach.routine.model import Routine
+from voicecoach.session.fitting import EstimatedCueTimer
 from voicecoach.session.machine import Session, StartAt
 from voicecoach.session.pacer import FakePacer
 from voicecoach.session.runner import Runner
-from voicecoach.session.wording import EstimatedCueTimer
 from voicecoach.views.timeline import TimelineRecord
 
 FORM_LATE_S = 0.3

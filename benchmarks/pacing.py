@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from voicecoach.commands import Command
 from voicecoach.events import CommandHeard, Cue, Earcon, Snapshot
 from voicecoach.files.settings import load_settings
-from voicecoach.routine.model import Routine, load_routine_text
+from voicecoach.routine import Routine, load_routine_text
 from voicecoach.session.fitting import EstimatedCueTimer
 from voicecoach.session.machine import Session
 from voicecoach.session.pacer import SchedulerPacer

@@ -161,7 +161,7 @@ def load_phrases(config_file: Path | None = None) -> dict[Command, tuple[str, ..
 
 def routine_texts() -> tuple[list[str], list[str]]:
     """(every cue the shipped routines speak, sentences of their descriptions)."""
-    from voicecoach.routine.model import load_routine, routine_files
+    from voicecoach.routine import load_routine, routine_files
 
     cues: list[str] = []
     prose: list[str] = []

@@ -22,7 +22,7 @@ from tests.pulse import PulseServer, PulseUnavailable, reinit_portaudio
 from voicecoach.events import Cue, CueKind
 from voicecoach.files.paths import PROJECT_ROOT
 from voicecoach.files.settings import load_settings
-from voicecoach.routine.model import load_routine
+from voicecoach.routine import load_routine
 from voicecoach.sim.simulation import simulate
 from voicecoach.voice.cue_cache import CueCache
 from voicecoach.voice.player import SoundDevicePlayer

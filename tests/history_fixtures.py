@@ -13,7 +13,7 @@ from voicecoach.events import CommandHeard, Cue, Earcon, Event
 from voicecoach.files.settings import load_settings
 from voicecoach.history import HistoryRecorder, Status
 from voicecoach.ports import Recorder, View
-from voicecoach.routine.model import Routine, load_routine_text
+from voicecoach.routine import Routine, load_routine_text
 from voicecoach.session.machine import Session, StartAt
 from voicecoach.session.pacer import FakePacer
 from voicecoach.session.runner import Runner

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from voicecoach.files.paths import PROJECT_ROOT
-from voicecoach.routine.model import load_routine
+from voicecoach.routine import load_routine
 from voicecoach.voice.cue_cache import (
     CueCache,
     estimate_duration_s,

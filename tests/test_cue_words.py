@@ -9,7 +9,7 @@ import pytest
 from voicecoach.commands import contained_phrases
 from voicecoach.files import paths
 from voicecoach.files.settings import load_settings
-from voicecoach.routine.model import load_routine
+from voicecoach.routine import load_routine
 
 ROUTINES = sorted(Path(paths.SHIPPED_ROUTINES_DIR).glob("*.yaml"))
 

@@ -12,7 +12,7 @@ from voicecoach.commands import contained_phrases
 from voicecoach.events import CUE_GAP_S, Cue, CueKind
 from voicecoach.files import paths
 from voicecoach.files.settings import Verbosity, load_settings
-from voicecoach.routine.model import load_routine
+from voicecoach.routine import load_routine
 from voicecoach.session import fitting, wording
 from voicecoach.session.fitting import EstimatedCueTimer, Planned, Rotation, fit
 

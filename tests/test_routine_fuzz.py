@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from voicecoach.errors import RoutineError
 from voicecoach.files import paths
-from voicecoach.routine.model import Routine, load_routine_text
+from voicecoach.routine import Routine, load_routine_text
 
 SHRINK = bool(os.environ.get("VOICECOACH_FUZZ_SHRINK"))
 """Shrinking a mutated routine takes minutes; CI reports the raw failing example instead. Set

@@ -26,7 +26,7 @@ from voicecoach.events import (
 )
 from voicecoach.files.settings import load_settings
 from voicecoach.ports import Post
-from voicecoach.routine.model import load_routine_text
+from voicecoach.routine import load_routine_text
 from voicecoach.session.machine import Session
 from voicecoach.session.pacer import FakePacer, SchedulerPacer
 from voicecoach.session.runner import Runner

@@ -23,7 +23,7 @@ from voicecoach.events import (
     Snapshot,
 )
 from voicecoach.files.settings import Verbosity, load_settings
-from voicecoach.routine.model import Routine, load_routine_text
+from voicecoach.routine import Routine, load_routine_text
 from voicecoach.session import wording
 from voicecoach.session.machine import Session, StartAt
 from voicecoach.session.pacer import FakePacer

@@ -15,8 +15,7 @@ from voicecoach.cli import main
 from voicecoach.cli.files import routine_schema
 from voicecoach.commands import Command, contained_phrases
 from voicecoach.files import paths
-from voicecoach.routine.model import Routine, Sides, load_routine, load_routine_text
-from voicecoach.routine.tempo import Phase
+from voicecoach.routine import Phase, Routine, Sides, load_routine, load_routine_text
 from voicecoach.session import fitting, wording
 from voicecoach.sim.simulation import planned_duration_s
 

@@ -14,7 +14,7 @@ from voicecoach.errors import FileProblemsError
 from voicecoach.events import CueKind
 from voicecoach.files import paths
 from voicecoach.files.settings import load_settings
-from voicecoach.routine.model import Routine, load_routine, load_routine_text
+from voicecoach.routine import Routine, load_routine, load_routine_text
 from voicecoach.session import wording
 from voicecoach.sim.simulation import (
     SimulationParams,

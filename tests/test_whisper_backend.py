@@ -20,7 +20,7 @@ from voicecoach.ears.recognizers.whisper import (
 )
 from voicecoach.ears.recognizers.whisper_model import find_whisper_model, load_model
 from voicecoach.errors import ModelError
-from voicecoach.routine.model import load_routine
+from voicecoach.routine import load_routine
 from voicecoach.sim import corpus
 from voicecoach.sim.synth import Noise, mix_noise, pad, to_pcm16
 from voicecoach.states import State

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from enum import IntEnum, StrEnum
 
 from voicecoach.commands import Command
-from voicecoach.routine.tempo import Phase
+from voicecoach.routine import Phase
 from voicecoach.states import State
 
 CUE_GAP_S = 0.15

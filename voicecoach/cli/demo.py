@@ -19,7 +19,7 @@ from voicecoach.echo.coach_speech import SpeakingSignal
 from voicecoach.errors import AudioDeviceError
 from voicecoach.events import CommandHeard, Event
 from voicecoach.files.settings import Backend, Settings, load_settings
-from voicecoach.routine.model import find_routine, load_routine
+from voicecoach.routine import find_routine, load_routine
 
 DEFAULT_WAV = Path("voicecoach-demo.wav")
 

@@ -13,7 +13,7 @@ from voicecoach.cli import add_routine_argument
 from voicecoach.errors import Problem, RoutineError
 from voicecoach.files import paths
 from voicecoach.files.settings import load_settings
-from voicecoach.routine.model import Routine, find_routine, load_routine, routine_files
+from voicecoach.routine import Routine, find_routine, load_routine, routine_files
 from voicecoach.sim.simulation import planned_duration_s
 
 

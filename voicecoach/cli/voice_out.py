@@ -87,7 +87,7 @@ def cmd_voices(args: argparse.Namespace) -> int:
 def cmd_render(args: argparse.Namespace) -> int:
     """Simulate the routine with no commands and mix every cue at its time into one WAV."""
     from voicecoach.cli.workout import prepare_workout
-    from voicecoach.routine.model import find_routine, load_routine
+    from voicecoach.routine import find_routine, load_routine
     from voicecoach.sim.simulation import simulate
     from voicecoach.voice.wav_file import mix_timeline
 

@@ -17,7 +17,7 @@ from voicecoach.events import Cue, CueKind, Event
 from voicecoach.files.settings import Settings, Verbosity, load_settings
 from voicecoach.history import HistoryRecorder
 from voicecoach.ports import Ears, Post, Recorder, Voice
-from voicecoach.routine.model import Routine, find_routine, load_routine
+from voicecoach.routine import Routine, find_routine, load_routine
 
 if TYPE_CHECKING:
     from voicecoach.ears.listener import Heard

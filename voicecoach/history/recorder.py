@@ -20,7 +20,7 @@ from voicecoach.history.records import (
     set_index_of,
 )
 from voicecoach.history.store import LOCK_TIMEOUT_S, HistoryStore, utc_now
-from voicecoach.routine.model import Routine
+from voicecoach.routine import Routine
 
 
 class HistoryRecorder:

@@ -7,8 +7,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from voicecoach.errors import HistoryError
-from voicecoach.routine.model import Routine
-from voicecoach.routine.tempo import Tempo
+from voicecoach.routine import Routine, Tempo
 
 SET_DONE = "set_done"
 """The Record kind of a finished (or cut short) set: the one that becomes a `sets` row."""

@@ -24,7 +24,7 @@ from voicecoach.history.records import (
 )
 from voicecoach.history.reports import ExerciseTotal, PlotPoint, SessionRow
 from voicecoach.history.schema import COUNT_EVENTS_SQL, MIGRATIONS, SCHEMA_VERSION, Migration
-from voicecoach.routine.model import Routine
+from voicecoach.routine import Routine
 
 HISTORY_FILE_NAME = "history.sqlite3"
 

@@ -1,11 +1,10 @@
-"""Routines: the validated, immutable model of what to do, how fast, and what to say."""
+"""The routine model: validated, immutable exercises, variations, cues and tempos of a workout."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterator
 from enum import StrEnum
-from pathlib import Path
 from typing import Annotated, Any
 
 import yaml
@@ -15,16 +14,13 @@ from pydantic import (
     ConfigDict,
     Field,
     PlainSerializer,
-    ValidationError,
     ValidationInfo,
     WithJsonSchema,
     field_validator,
     model_validator,
 )
 
-from voicecoach.errors import Problem, RoutineError
-from voicecoach.files import paths
-from voicecoach.files.reading import Path_, parse_yaml, read_user_file, validation_problems
+from voicecoach.files.reading import Path_
 from voicecoach.routine.tempo import Phase, Tempo, TempoError
 
 
@@ -66,6 +62,8 @@ def _check_cue_text(value: Any) -> Any:
 
 
 CueText = Annotated[str, BeforeValidator(_check_cue_text), Field(max_length=300)]
+
+
 Pool = Annotated[
     tuple[CueText, ...],
     BeforeValidator(_as_pool),
@@ -79,6 +77,7 @@ Pool = Annotated[
         }
     ),
 ]
+
 
 _SLUG = re.compile(r"[^a-z0-9]+")
 
@@ -291,55 +290,7 @@ _MODEL_AT: dict[str | None, type[BaseModel]] = {
 }
 
 
-def _model_for(path: Path_) -> type[BaseModel] | None:
+def model_for(path: Path_) -> type[BaseModel] | None:
     """Which model a key path points into, for "did you mean" on unknown keys."""
     names = [p for p in path if isinstance(p, str)]
     return _MODEL_AT.get(names[-1] if names else None)
-
-
-def load_routine_text(text: str, source: str = "<routine>") -> Routine:
-    """Validate routine YAML; raises RoutineError listing every problem with its line."""
-    data, lines, problems = parse_yaml(text, source)
-    if problems:
-        raise RoutineError(problems)
-    if not isinstance(data, dict):
-        raise RoutineError([Problem(source, 1, "", "a routine must be a mapping of keys",
-                                    got=type(data).__name__,
-                                    fix="start with `name:` and `exercises:` (see README)")])
-    try:
-        return Routine.model_validate(data)
-    except ValidationError as exc:
-        raise RoutineError(validation_problems(exc, source, lines, _model_for)) from None
-
-
-def load_routine(path: Path | str) -> Routine:
-    """Read and validate a routine file."""
-    path = Path(path)
-    return load_routine_text(read_user_file(path, "routine", RoutineError), str(path))
-
-
-def routine_dirs() -> list[Path]:
-    """Where routines are looked up by name: the shipped ones, then the user's own."""
-    return [paths.SHIPPED_ROUTINES_DIR, paths.user_routines_dir()]
-
-
-def routine_files() -> list[Path]:
-    """Every routine file found, shipped first."""
-    found: list[Path] = []
-    for directory in routine_dirs():
-        if directory.is_dir():
-            found.extend(sorted(p for p in directory.iterdir() if p.suffix in (".yaml", ".yml")))
-    return found
-
-
-def find_routine(ref: str | Path) -> Path:
-    """A routine by path, or by name as `voicecoach list` shows it (`leg-lifts`)."""
-    as_path = Path(ref)
-    if as_path.suffix in (".yaml", ".yml") or as_path.exists():
-        return as_path
-    for candidate in routine_files():
-        if candidate.stem == str(ref):
-            return candidate
-    names = ", ".join(p.stem for p in routine_files()) or "(none)"
-    raise RoutineError([Problem(str(ref), None, "", "no routine with this name or path",
-                                fix=f"use a file path or one of: {names}")])

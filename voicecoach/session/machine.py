@@ -35,8 +35,7 @@ from voicecoach.events import (
 )
 from voicecoach.files.settings import Verbosity
 from voicecoach.ports import CueTimer
-from voicecoach.routine.model import Exercise, Routine, Sides, Variation
-from voicecoach.routine.tempo import Phase, Tempo
+from voicecoach.routine import Exercise, Phase, Routine, Sides, Tempo, Variation
 from voicecoach.session import adjust, fitting, wording
 from voicecoach.session.adjust import ExerciseAdjust
 from voicecoach.session.fitting import Planned

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from voicecoach.routine.tempo import Phase, Tempo
+from voicecoach.routine import Phase, Tempo
 
 
 @dataclass

@@ -8,8 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from voicecoach.routine.model import Exercise, Routine, Sides, Variation
-from voicecoach.routine.tempo import Phase
+from voicecoach.routine import Exercise, Phase, Routine, Sides, Variation
 
 # ---- numbers --------------------------------------------------------------------------------
 

@@ -14,7 +14,7 @@ from voicecoach.ears.listener import Heard
 from voicecoach.echo.coach_speech import SpeakingSignal
 from voicecoach.events import CommandHeard, Snapshot
 from voicecoach.ports import View
-from voicecoach.routine.model import Routine
+from voicecoach.routine import Routine
 from voicecoach.states import State
 
 RETRY_AFTER_S = 4.0

@@ -19,7 +19,7 @@ from voicecoach.errors import FileProblemsError, Problem, UsageError
 from voicecoach.events import CUE_GAP_S, CommandHeard, Cue, CueKind, Earcon, Event, Snapshot
 from voicecoach.files.settings import Settings, Verbosity
 from voicecoach.ports import CueTimer, Recorder
-from voicecoach.routine.model import Routine
+from voicecoach.routine import Routine
 from voicecoach.session.fitting import EstimatedCueTimer
 from voicecoach.session.machine import Session, StartAt
 from voicecoach.session.pacer import FakePacer

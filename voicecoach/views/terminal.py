@@ -18,7 +18,7 @@ from rich.text import Text
 from voicecoach.commands import STATE_GRAMMAR, Command
 from voicecoach.ears.hotkeys import KEYS_HINT
 from voicecoach.events import CommandHeard, Snapshot
-from voicecoach.routine.model import Routine
+from voicecoach.routine import Routine
 from voicecoach.states import State
 
 SILENCE_DBFS = -60.0

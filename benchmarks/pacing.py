@@ -16,13 +16,10 @@ from dataclasses import dataclass
 
 from voicecoach.commands import Command
 from voicecoach.events import CommandHeard, Cue, Earcon, Snapshot
-from voicecoach.files.settings import load_settings
+from voicecoach.files import load_settings
 from voicecoach.routine import Routine, load_routine_text
-from voicecoach.session.fitting import EstimatedCueTimer
-from voicecoach.session.machine import Session
-from voicecoach.session.pacer import SchedulerPacer
-from voicecoach.session.runner import Runner
-from voicecoach.sim.simulation import SimulationParams, simulate
+from voicecoach.session import EstimatedCueTimer, Runner, SchedulerPacer, Session
+from voicecoach.sim import SimulationParams, simulate
 from voicecoach.states import State
 
 TEMPO = "4-0-2-0"

@@ -13,11 +13,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from voicecoach.audio.pcm import SAMPLE_RATE_HZ
+from voicecoach.audio import SAMPLE_RATE_HZ
 from voicecoach.commands import Command
-from voicecoach.ears.base import Recognizer
-from voicecoach.ears.gate import EchoGate, GatePolicy
-from voicecoach.ears.listener import Heard, Listener
+from voicecoach.ears import EchoGate, GatePolicy, Heard, Listener, Recognizer
 from voicecoach.echo.canceller import EchoCanceller
 from voicecoach.echo.coach_speech import SpeakingSignal
 from voicecoach.sim.corpus import Clip

@@ -33,10 +33,9 @@ if __package__ in (None, ""):  # run as a script: make the project importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks.room_echo import CueTrack, cue_track, hear_in_room
-from voicecoach.audio.pcm import SAMPLE_RATE_HZ
+from voicecoach.audio import SAMPLE_RATE_HZ
 from voicecoach.commands import Command, normalize
-from voicecoach.ears.base import Recognizer
-from voicecoach.ears.gate import GatePolicy
+from voicecoach.ears import GatePolicy, Recognizer
 from voicecoach.sim import corpus
 from voicecoach.sim.corpus import Clip, Speaker
 from voicecoach.sim.synth import Noise, make_noise, speech_rms, to_pcm16
@@ -92,7 +91,7 @@ def _has_whisper() -> bool:
 def _vosk_model() -> Path | None:
     """An English Vosk model if one is installed (models.find_model, else VOSK_MODEL_PATH)."""
     try:
-        from voicecoach.ears.recognizers.vosk_model import find_model
+        from voicecoach.ears import find_model
 
         hit = find_model()
         return hit.path if hit is not None else None
@@ -130,7 +129,7 @@ class VoskDictation:
         return self._result(self._recognizer.FinalResult())
 
     def _result(self, raw: str) -> list:
-        from voicecoach.ears.base import Recognition
+        from voicecoach.ears import Recognition
 
         text = json.loads(raw).get("text", "")
         if not text:
@@ -154,7 +153,7 @@ class Corpus:
 
 def load_phrases(config_file: Path | None = None) -> dict[Command, tuple[str, ...]]:
     """The command phrases from the settings (shipped defaults, user file, `--config FILE`)."""
-    from voicecoach.files.settings import load_settings
+    from voicecoach.files import load_settings
 
     return load_settings(config_file).settings.commands
 
@@ -559,7 +558,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         tune(phrases, args.quick, args.tune)
         return 0
     if args.min_confidence is None:
-        from voicecoach.files.settings import load_settings
+        from voicecoach.files import load_settings
 
         args.min_confidence = load_settings(args.config).settings.recognition.min_confidence
     available = backends(phrases)

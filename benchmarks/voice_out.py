@@ -20,12 +20,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from tests.pulse import PulseServer, PulseUnavailable, reinit_portaudio
 from voicecoach.events import Cue, CueKind
+from voicecoach.files import load_settings
 from voicecoach.files.paths import PROJECT_ROOT
-from voicecoach.files.settings import load_settings
 from voicecoach.routine import load_routine
-from voicecoach.sim.simulation import simulate
-from voicecoach.voice.cue_cache import CueCache
-from voicecoach.voice.player import SoundDevicePlayer
+from voicecoach.sim import simulate
+from voicecoach.voice import CueCache, SoundDevicePlayer
 from voicecoach.voice.tts import EspeakNgRenderer, Pyttsx3Renderer, Renderer
 
 ROUTINE = PROJECT_ROOT / "routines" / "leg-lifts.yaml"

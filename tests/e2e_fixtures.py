@@ -25,7 +25,7 @@ import numpy as np
 from tests.conftest import REPO_ROOT
 from tests.pulse import MIC_RATE_HZ, PulseServer, SpeakerRecording, write_wav
 from voicecoach.sim.synth import synthesize
-from voicecoach.views.timeline import TimelineRecord
+from voicecoach.views import TimelineRecord
 
 USER_VOICE = "en-us+m3"
 """espeak-ng variant speaking the user's commands (the coach speaks with the default voice)."""

@@ -14,9 +14,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from voicecoach.audio.pcm import SAMPLE_RATE_HZ
+from voicecoach.audio import SAMPLE_RATE_HZ
 from voicecoach.commands import Command
-from voicecoach.ears.listener import Heard, Listener
+from voicecoach.ears import Heard, Listener
 from voicecoach.ears.recognizers.vosk import VoskRecognizer
 from voicecoach.sim.synth import synthesize, to_pcm16
 
@@ -98,7 +98,7 @@ def korean_settings():
 
     Built with model_copy because settings validation (commands.normalize) keeps only a-z words.
     """
-    from voicecoach.files.settings import load_settings
+    from voicecoach.files import load_settings
 
     settings = load_settings().settings
     phrases = settings.command_phrases.model_copy(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from voicecoach.commands import Command
-from voicecoach.ears.base import Recognition, Recognizer
+from voicecoach.ears import Recognition, Recognizer
 from voicecoach.sim.synth import to_pcm16
 
 PHRASES: dict[Command, tuple[str, ...]] = {

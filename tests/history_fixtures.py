@@ -10,13 +10,11 @@ import pytest
 
 from voicecoach.commands import Command
 from voicecoach.events import CommandHeard, Cue, Earcon, Event
-from voicecoach.files.settings import load_settings
+from voicecoach.files import load_settings
 from voicecoach.history import HistoryRecorder, Status
 from voicecoach.ports import Recorder, View
 from voicecoach.routine import Routine, load_routine_text
-from voicecoach.session.machine import Session, StartAt
-from voicecoach.session.pacer import FakePacer
-from voicecoach.session.runner import Runner
+from voicecoach.session import FakePacer, Runner, Session, StartAt
 
 ROUTINE_YAML = """\
 name: Test core

@@ -17,7 +17,7 @@ from pathlib import Path
 from tests.history_fixtures import make_routine, run_workout
 from voicecoach.events import CommandHeard, Event
 from voicecoach.history import SET_DONE, HistoryRecorder
-from voicecoach.session.machine import Session, StartAt
+from voicecoach.session import Session, StartAt
 
 
 def say(text: str) -> None:

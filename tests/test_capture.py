@@ -15,13 +15,10 @@ import pytest
 from tests.ears_fixtures import KO_PHRASES, korean_model_dir, korean_recognizer, silence, speech
 from tests.pulse import MIC_RATE_HZ, PulseServer, PulseUnavailable, _reinit_portaudio, pulse_fixture
 from tests.pulse import write_wav as write_test_wav
-from voicecoach.audio.devices import resolve_device
-from voicecoach.audio.pcm import SAMPLE_RATE_HZ
+from voicecoach.audio import SAMPLE_RATE_HZ, resolve_device
 from voicecoach.commands import Command
-from voicecoach.ears.capture import BLOCK_FRAMES, Capture
+from voicecoach.ears import BLOCK_FRAMES, Capture, EchoGate, Listener
 from voicecoach.ears.factory import microphone
-from voicecoach.ears.gate import EchoGate
-from voicecoach.ears.listener import Listener
 from voicecoach.events import CommandHeard, MicrophoneBack, MicrophoneLost
 
 pytestmark = pytest.mark.audio
@@ -71,7 +68,7 @@ def test_blocks_of_100_ms_arrive_in_real_time(pulse) -> None:
 
 def test_open_ears_hears_speech_played_into_the_microphone(pulse, tmp_path: Path) -> None:
     from tests.ears_fixtures import korean_settings
-    from voicecoach.ears.factory import open_ears
+    from voicecoach.ears import open_ears
 
     events = Events()
     listener, note = open_ears(korean_settings(), events, None, model=korean_model_dir())
@@ -151,7 +148,7 @@ AEC_MODULE = (
 
 def coach_and_ears(speaking, events, heard):
     """A real player and a real listener on the current default devices."""
-    from voicecoach.voice.player import SoundDevicePlayer
+    from voicecoach.voice import SoundDevicePlayer
 
     player = SoundDevicePlayer(KoreanCues(), resolve_device("", "output"), speaking=speaking)
     listener = Listener(korean_recognizer(), EchoGate(speaking),

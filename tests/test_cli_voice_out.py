@@ -11,10 +11,10 @@ import pytest
 
 from tests.pulse import pulse_fixture
 from voicecoach.cli import main
+from voicecoach.files import load_settings
 from voicecoach.files.paths import PROJECT_ROOT
-from voicecoach.files.settings import load_settings
 from voicecoach.routine import load_routine
-from voicecoach.sim.simulation import simulate
+from voicecoach.sim import simulate
 from voicecoach.voice.cue_cache import open_cache, read_wav
 
 pulse = pulse_fixture()

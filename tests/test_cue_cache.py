@@ -104,8 +104,8 @@ def test_resample_keeps_duration_and_pitch():
 
 def test_prepare_workout_renders_everything_said_without_commands(renderer, tmp_path):
     from voicecoach.cli.workout import prepare_workout
-    from voicecoach.files.settings import load_settings
-    from voicecoach.sim.simulation import simulate
+    from voicecoach.files import load_settings
+    from voicecoach.sim import simulate
 
     routine, settings = load_routine(ROUTINE), load_settings().settings
     cache = CueCache(renderer, tmp_path)

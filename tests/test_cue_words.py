@@ -7,8 +7,7 @@ from pathlib import Path
 import pytest
 
 from voicecoach.commands import contained_phrases
-from voicecoach.files import paths
-from voicecoach.files.settings import load_settings
+from voicecoach.files import load_settings, paths
 from voicecoach.routine import load_routine
 
 ROUTINES = sorted(Path(paths.SHIPPED_ROUTINES_DIR).glob("*.yaml"))

@@ -10,8 +10,7 @@ from hypothesis import strategies as st
 
 from voicecoach.commands import contained_phrases
 from voicecoach.events import CUE_GAP_S, Cue, CueKind
-from voicecoach.files import paths
-from voicecoach.files.settings import Verbosity, load_settings
+from voicecoach.files import Verbosity, load_settings, paths
 from voicecoach.routine import load_routine
 from voicecoach.session import fitting, wording
 from voicecoach.session.fitting import EstimatedCueTimer, Planned, Rotation, fit

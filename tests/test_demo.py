@@ -12,8 +12,7 @@ import numpy as np
 import pytest
 
 from voicecoach.commands import Command
-from voicecoach.ears.base import Recognition
-from voicecoach.ears.listener import Heard
+from voicecoach.ears import Heard, Recognition
 from voicecoach.events import CommandHeard
 from voicecoach.sim.demo import DEMO_SCRIPT, Attempt, DemoLog
 from voicecoach.sim.synth import read_wav

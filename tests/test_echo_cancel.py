@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from tests.english_ears import PHRASES, commands_in, hear
-from voicecoach.audio.pcm import SAMPLE_RATE_HZ as RATE_HZ
+from voicecoach.audio import SAMPLE_RATE_HZ as RATE_HZ
 from voicecoach.ears.gate import MIN_KEPT_DB
 from voicecoach.echo.canceller import EchoCanceller
 from voicecoach.echo.delay import estimate_delay, read_between

@@ -17,7 +17,7 @@ import pytest
 from tests.e2e_fixtures import TEMPO, Workout, speaker_level, workout
 from tests.pulse import pulse_fixture
 from voicecoach.session import wording
-from voicecoach.views.timeline import TimelineRecord
+from voicecoach.views import TimelineRecord
 
 pytestmark = [pytest.mark.audio, pytest.mark.slow]
 

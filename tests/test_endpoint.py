@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from voicecoach.audio.pcm import SAMPLE_RATE_HZ
+from voicecoach.audio import SAMPLE_RATE_HZ
 from voicecoach.ears.endpoint import EarlyOffers, Endpointer, Utterance
 from voicecoach.sim.synth import Noise, make_noise, to_pcm16
 

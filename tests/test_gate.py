@@ -6,11 +6,9 @@ import numpy as np
 import pytest
 
 from tests.ears_fixtures import feed_blocks, korean_recognizer, silence, speech
-from voicecoach.audio.pcm import SAMPLE_RATE_HZ
+from voicecoach.audio import SAMPLE_RATE_HZ
 from voicecoach.commands import Command
-from voicecoach.ears.base import Recognition
-from voicecoach.ears.gate import EchoGate, GatePolicy
-from voicecoach.ears.listener import Listener
+from voicecoach.ears import EchoGate, GatePolicy, Listener, Recognition
 from voicecoach.echo.coach_speech import SpeakingSignal
 from voicecoach.events import CommandHeard
 

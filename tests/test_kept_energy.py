@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from voicecoach.audio.pcm import SAMPLE_RATE_HZ as RATE_HZ
+from voicecoach.audio import SAMPLE_RATE_HZ as RATE_HZ
 from voicecoach.echo.kept_energy import KeptEnergy
 
 LATENCY = 319

@@ -10,8 +10,7 @@ import numpy as np
 import pytest
 
 from tests.ears_fixtures import KO_PHRASES, korean_model_dir, korean_settings, silence, speech
-from voicecoach.audio.devices import list_devices
-from voicecoach.audio.pcm import SAMPLE_RATE_HZ
+from voicecoach.audio import SAMPLE_RATE_HZ, list_devices
 from voicecoach.cli import main, voice_in
 from voicecoach.commands import Command
 from voicecoach.files.settings import LoadedSettings

@@ -164,7 +164,7 @@ from tests.history_fixtures import make_routine
 from tests.test_live import WORKING
 from voicecoach.commands import Command
 from voicecoach.events import CommandHeard
-from voicecoach.views.terminal import open_view
+from voicecoach.views import open_view
 view = open_view(lambda: 11.0, make_routine())
 print(type(view).__name__, file=sys.stderr)
 view.update(WORKING)

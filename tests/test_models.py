@@ -219,7 +219,7 @@ def test_model_cli_download_list_and_path(site, places, capsys) -> None:
 
 
 def settings_with(**recognition):
-    from voicecoach.files.settings import load_settings
+    from voicecoach.files import load_settings
 
     settings = load_settings().settings
     return settings.model_copy(
@@ -234,7 +234,7 @@ def refused_url() -> str:
 
 def test_a_found_model_means_vosk_and_the_note_says_where(places) -> None:
     from tests.ears_fixtures import korean_model_dir
-    from voicecoach.ears.factory import choose_recognizer
+    from voicecoach.ears import choose_recognizer
 
     recognizer, note = choose_recognizer(settings_with(), model=korean_model_dir())
     assert recognizer.name == "vosk"
@@ -242,16 +242,16 @@ def test_a_found_model_means_vosk_and_the_note_says_where(places) -> None:
 
 
 def test_explicit_vosk_without_a_model_is_an_error_not_a_switch(places) -> None:
-    from voicecoach.ears.factory import choose_recognizer
-    from voicecoach.files.settings import Backend
+    from voicecoach.ears import choose_recognizer
+    from voicecoach.files import Backend
 
     with pytest.raises(ModelError, match="no Vosk model found; run `voicecoach model download`"):
         choose_recognizer(settings_with(backend=Backend.VOSK))
 
 
 def test_explicit_vosk_with_a_failing_download_is_an_error(places, monkeypatch) -> None:
-    from voicecoach.ears.factory import choose_recognizer
-    from voicecoach.files.settings import Backend
+    from voicecoach.ears import choose_recognizer
+    from voicecoach.files import Backend
 
     monkeypatch.setenv(models.BASE_URL_ENV, refused_url())
     said: list[str] = []
@@ -263,7 +263,7 @@ def test_explicit_vosk_with_a_failing_download_is_an_error(places, monkeypatch) 
 
 def test_auto_falls_back_to_whisper_fast_when_the_download_fails(places, monkeypatch) -> None:
     pytest.importorskip("faster_whisper", reason="faster-whisper is not installed")
-    from voicecoach.ears.factory import choose_recognizer
+    from voicecoach.ears import choose_recognizer
 
     monkeypatch.setenv(models.BASE_URL_ENV, refused_url())
     started = time.monotonic()
@@ -276,7 +276,7 @@ def test_auto_falls_back_to_whisper_fast_when_the_download_fails(places, monkeyp
 
 
 def test_auto_without_vosk_or_whisper_says_why_it_uses_pocketsphinx(places, monkeypatch) -> None:
-    from voicecoach.ears.factory import choose_recognizer
+    from voicecoach.ears import choose_recognizer
     from voicecoach.ears.recognizers import whisper_model
 
     monkeypatch.setattr(whisper_model, "is_whisper_installed", lambda: False)
@@ -287,8 +287,8 @@ def test_auto_without_vosk_or_whisper_says_why_it_uses_pocketsphinx(places, monk
 
 
 def test_open_ears_without_a_microphone_raises_for_the_keyboard_fallback() -> None:
-    from voicecoach.audio.devices import list_devices
-    from voicecoach.ears.factory import open_ears
+    from voicecoach.audio import list_devices
+    from voicecoach.ears import open_ears
     from voicecoach.errors import AudioDeviceError
 
     if list_devices():

@@ -13,12 +13,9 @@ from tests.voice_out_fixtures import RATE_HZ, ToneCues, dominant_hz, first_frame
 from voicecoach.echo.coach_speech import SpeakingSignal
 from voicecoach.errors import AudioDeviceError
 from voicecoach.events import CUE_GAP_S, Cue, CueKind, Earcon, Event, SpeechFinished, SpeechStarted
-from voicecoach.files.settings import load_settings
-from voicecoach.voice.cue_cache import CueCache
-from voicecoach.voice.factory import open_voice
-from voicecoach.voice.player import CueMixer, SoundDevicePlayer
+from voicecoach.files import load_settings
+from voicecoach.voice import CueCache, CueMixer, SoundDevicePlayer, WavFileVoice, open_voice
 from voicecoach.voice.tts import open_renderer
-from voicecoach.voice.wav_file import WavFileVoice
 
 pulse = pulse_fixture()
 

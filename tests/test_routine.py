@@ -10,7 +10,7 @@ from voicecoach.errors import RoutineError
 from voicecoach.files.reading import MAX_FILE_BYTES
 from voicecoach.routine import Sides, load_routine, load_routine_text, slugify
 from voicecoach.routine.tempo import EXPLOSIVE_S, Phase, Tempo, TempoError
-from voicecoach.sim.simulation import planned_duration_s
+from voicecoach.sim import planned_duration_s
 
 GOOD = """\
 name: Test

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 import pytest
 
 from voicecoach.commands import Command
-from voicecoach.ears.typed import TypedCommands, parse_typed_command
+from voicecoach.ears import TypedCommands, parse_typed_command
 from voicecoach.events import (
     CommandHeard,
     Cue,
@@ -24,14 +24,12 @@ from voicecoach.events import (
     SpeechFinished,
     SpeechStarted,
 )
-from voicecoach.files.settings import load_settings
+from voicecoach.files import load_settings
 from voicecoach.ports import Post
 from voicecoach.routine import load_routine_text
-from voicecoach.session.machine import Session
-from voicecoach.session.pacer import FakePacer, SchedulerPacer
-from voicecoach.session.runner import Runner
+from voicecoach.session import FakePacer, Runner, SchedulerPacer, Session
 from voicecoach.states import State
-from voicecoach.voice.printed import PrintedVoice
+from voicecoach.voice import PrintedVoice
 
 PHRASES = load_settings().settings.commands
 

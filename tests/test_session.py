@@ -22,12 +22,9 @@ from voicecoach.events import (
     Schedule,
     Snapshot,
 )
-from voicecoach.files.settings import Verbosity, load_settings
+from voicecoach.files import Verbosity, load_settings
 from voicecoach.routine import Routine, load_routine_text
-from voicecoach.session import wording
-from voicecoach.session.machine import Session, StartAt
-from voicecoach.session.pacer import FakePacer
-from voicecoach.session.transitions import TRANSITIONS, rule_for
+from voicecoach.session import TRANSITIONS, FakePacer, Session, StartAt, rule_for, wording
 from voicecoach.states import State
 
 PHRASES = load_settings().settings.commands

@@ -8,8 +8,7 @@ import pytest
 
 from voicecoach.commands import Command
 from voicecoach.errors import ConfigError
-from voicecoach.files import paths
-from voicecoach.files.settings import ListeningMode, Verbosity, load_settings
+from voicecoach.files import ListeningMode, Verbosity, load_settings, paths
 
 
 @pytest.fixture

@@ -17,7 +17,7 @@ from voicecoach.commands import Command, contained_phrases
 from voicecoach.files import paths
 from voicecoach.routine import Phase, Routine, Sides, load_routine, load_routine_text
 from voicecoach.session import fitting, wording
-from voicecoach.sim.simulation import planned_duration_s
+from voicecoach.sim import planned_duration_s
 
 SHIPPED = sorted(paths.SHIPPED_ROUTINES_DIR.glob("*.yaml"))
 

@@ -12,8 +12,7 @@ from voicecoach.cli import main
 from voicecoach.commands import Command, contained_phrases
 from voicecoach.errors import FileProblemsError
 from voicecoach.events import CueKind
-from voicecoach.files import paths
-from voicecoach.files.settings import load_settings
+from voicecoach.files import load_settings, paths
 from voicecoach.routine import Routine, load_routine, load_routine_text
 from voicecoach.session import wording
 from voicecoach.sim.simulation import (
@@ -22,7 +21,7 @@ from voicecoach.sim.simulation import (
     planned_duration_s,
     simulate,
 )
-from voicecoach.views.timeline import TimelineRecord, read_timeline, write_timeline
+from voicecoach.views import TimelineRecord, read_timeline, write_timeline
 
 SETTINGS = load_settings().settings
 PHRASES = SETTINGS.commands

@@ -17,9 +17,8 @@ from tests.pulse import MIC_RATE_HZ, SPEAKER_RATE_HZ, pulse_fixture
 from tests.voice_out_fixtures import ToneCues, first_frame_with
 from voicecoach.errors import AudioDeviceError
 from voicecoach.events import Cue, CueKind, Earcon, Event, SpeechFinished, SpeechStarted
+from voicecoach.voice import PrintedVoice, SoundDevicePlayer
 from voicecoach.voice.output_stream import StreamCallback
-from voicecoach.voice.player import SoundDevicePlayer
-from voicecoach.voice.printed import PrintedVoice
 
 pulse = pulse_fixture()
 

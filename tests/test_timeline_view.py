@@ -8,8 +8,7 @@ from pathlib import Path
 import pytest
 
 from voicecoach.commands import Command
-from voicecoach.ears.base import Recognition
-from voicecoach.ears.listener import Heard
+from voicecoach.ears import Heard, Recognition
 from voicecoach.errors import UsageError
 from voicecoach.events import (
     CommandHeard,
@@ -21,8 +20,7 @@ from voicecoach.events import (
     SpeechStarted,
 )
 from voicecoach.states import State
-from voicecoach.views.timeline import read_timeline
-from voicecoach.views.timeline_view import TimelineView, ViewTee, VoiceTee
+from voicecoach.views import TimelineView, ViewTee, VoiceTee, read_timeline
 
 
 class Clock:

@@ -15,13 +15,10 @@ from tests.ears_fixtures import (
     silence,
     speech,
 )
-from voicecoach.audio.pcm import SAMPLE_RATE_HZ
+from voicecoach.audio import SAMPLE_RATE_HZ
 from voicecoach.commands import STATE_GRAMMAR, Command, normalize
-from voicecoach.ears.base import Recognition
-from voicecoach.ears.gate import EchoGate
-from voicecoach.ears.listener import Listener
+from voicecoach.ears import EchoGate, Listener, Recognition, find_model
 from voicecoach.ears.recognizers.vosk import VoskRecognizer, load_model
-from voicecoach.ears.recognizers.vosk_model import find_model
 from voicecoach.errors import ModelError
 from voicecoach.sim.synth import to_pcm16
 from voicecoach.states import State
@@ -138,7 +135,7 @@ ENGLISH_COMMANDS = {
 
 
 def test_english_accuracy_with_an_english_model() -> None:
-    from voicecoach.files.settings import load_settings
+    from voicecoach.files import load_settings
 
     found = find_model()
     if found is None or "-en" not in found.path.name:
@@ -166,7 +163,7 @@ def test_korean_model_dir_is_a_vosk_model() -> None:
 
 def test_the_coachs_own_words_join_the_grammar_but_never_as_commands() -> None:
     from voicecoach.ears.factory import fillers_for
-    from voicecoach.files.settings import load_settings
+    from voicecoach.files import load_settings
 
     settings = load_settings().settings
     fillers = fillers_for(settings, ["Lower slowly, keep your back flat.", "Rest now. Ouch!"])

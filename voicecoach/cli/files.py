@@ -11,10 +11,9 @@ from rich.table import Table
 
 from voicecoach.cli import add_routine_argument
 from voicecoach.errors import Problem, RoutineError
-from voicecoach.files import paths
-from voicecoach.files.settings import load_settings
+from voicecoach.files import load_settings, paths
 from voicecoach.routine import Routine, find_routine, load_routine, routine_files
-from voicecoach.sim.simulation import planned_duration_s
+from voicecoach.sim import planned_duration_s
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

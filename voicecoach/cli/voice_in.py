@@ -9,22 +9,24 @@ import threading
 import time
 from pathlib import Path
 
-from voicecoach.audio.devices import default_device, list_devices, resolve_device
-from voicecoach.audio.pcm import SAMPLE_RATE_HZ
+from voicecoach.audio import SAMPLE_RATE_HZ, default_device, list_devices, resolve_device
 from voicecoach.cli import add_model_option
 from voicecoach.commands import STATE_GRAMMAR, Command
-from voicecoach.ears.capture import BLOCK_FRAMES, Capture
-from voicecoach.ears.factory import choose_recognizer, gate_for
-from voicecoach.ears.listener import Heard, Listener
-from voicecoach.ears.recognizers.vosk_model import (
+from voicecoach.ears import (
+    BLOCK_FRAMES,
     DEFAULT_MODEL,
+    Capture,
+    Heard,
+    Listener,
+    choose_recognizer,
     download_with_bar,
     find_model,
+    gate_for,
     installed_models,
     lookup_order,
 )
 from voicecoach.errors import ModelError, VoicecoachError
-from voicecoach.files.settings import Backend, load_settings
+from voicecoach.files import Backend, load_settings
 from voicecoach.sim.synth import read_wav, to_pcm16
 from voicecoach.states import State
 

@@ -9,12 +9,12 @@ from typing import TYPE_CHECKING
 
 from voicecoach.cli import add_routine_argument
 from voicecoach.events import Cue, CueKind, Earcon
-from voicecoach.files.settings import load_settings
-from voicecoach.voice.cue_cache import open_cache, progress_bar
+from voicecoach.files import load_settings
+from voicecoach.voice import open_cache, progress_bar
 
 if TYPE_CHECKING:
-    from voicecoach.views.timeline import TimelineRecord
-    from voicecoach.voice.wav_file import TimedSound
+    from voicecoach.views import TimelineRecord
+    from voicecoach.voice import TimedSound
 
 SAY_TIMEOUT_S = 60.0
 
@@ -53,8 +53,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def cmd_say(args: argparse.Namespace) -> int:
     """Speak one phrase and wait until it has been heard."""
-    from voicecoach.voice.factory import open_voice
-    from voicecoach.voice.player import SoundDevicePlayer
+    from voicecoach.voice import SoundDevicePlayer, open_voice
 
     settings = load_settings(args.config).settings
     cache, _ = open_cache(settings.voice)
@@ -88,8 +87,8 @@ def cmd_render(args: argparse.Namespace) -> int:
     """Simulate the routine with no commands and mix every cue at its time into one WAV."""
     from voicecoach.cli.workout import prepare_workout
     from voicecoach.routine import find_routine, load_routine
-    from voicecoach.sim.simulation import simulate
-    from voicecoach.voice.wav_file import mix_timeline
+    from voicecoach.sim import simulate
+    from voicecoach.voice import mix_timeline
 
     settings = load_settings(args.config).settings
     routine = load_routine(find_routine(args.routine))

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from voicecoach.audio.pcm import SAMPLE_RATE_HZ
+from voicecoach.audio import SAMPLE_RATE_HZ
 from voicecoach.ears.base import Recognition
 
 FRAME_S = 0.03

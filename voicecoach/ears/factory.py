@@ -6,7 +6,7 @@ import sys
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from voicecoach.audio.devices import resolve_device
+from voicecoach.audio import resolve_device
 from voicecoach.commands import normalize
 from voicecoach.ears.base import Recognizer
 from voicecoach.ears.capture import Capture, check_input
@@ -16,7 +16,7 @@ from voicecoach.ears.recognizers.vosk_model import DEFAULT_MODEL, download_with_
 from voicecoach.echo.canceller import EchoCanceller
 from voicecoach.echo.coach_speech import SpeakingSignal
 from voicecoach.errors import ModelError
-from voicecoach.files.settings import Backend, ListeningMode, Settings
+from voicecoach.files import Backend, ListeningMode, Settings
 from voicecoach.ports import Post
 
 POCKETSPHINX = "pocketsphinx (offline; the least accurate)"

@@ -7,7 +7,7 @@ from collections import deque
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
 
-from voicecoach.audio.pcm import SAMPLE_RATE_HZ
+from voicecoach.audio import SAMPLE_RATE_HZ
 from voicecoach.commands import STATE_GRAMMAR, Command
 from voicecoach.ears.base import Recognition, Recognizer
 from voicecoach.ears.gate import EchoGate

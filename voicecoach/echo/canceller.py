@@ -29,7 +29,7 @@ import math
 
 import numpy as np
 
-from voicecoach.audio.pcm import SAMPLE_RATE_HZ
+from voicecoach.audio import SAMPLE_RATE_HZ
 from voicecoach.echo.delay import INTERPOLATION_TAPS, DelayTrack, estimate_delay, read_between
 from voicecoach.echo.kept_energy import KeptEnergy
 from voicecoach.echo.played import JUMP_S, PlayedAudio

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from voicecoach.audio.pcm import SAMPLE_RATE_HZ
+from voicecoach.audio import SAMPLE_RATE_HZ
 
 DRIFT_SPAN_S = 12.0
 """Delay estimates older than this are dropped from the drift fit (the drift itself may change)."""

@@ -14,7 +14,7 @@ import math
 
 import numpy as np
 
-from voicecoach.audio.pcm import SAMPLE_RATE_HZ
+from voicecoach.audio import SAMPLE_RATE_HZ
 
 
 class KeptEnergy:

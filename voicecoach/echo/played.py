@@ -7,7 +7,7 @@ import threading
 
 import numpy as np
 
-from voicecoach.audio.pcm import SAMPLE_RATE_HZ
+from voicecoach.audio import SAMPLE_RATE_HZ
 
 JUMP_S = 0.25
 """A block timestamp this far from where the stream should be means a gap: re-anchor. Less

@@ -7,8 +7,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from voicecoach.errors import Problem, RoutineError
-from voicecoach.files import paths
-from voicecoach.files.reading import parse_yaml, read_user_file, validation_problems
+from voicecoach.files import parse_yaml, paths, read_user_file, validation_problems
 from voicecoach.routine.model import Routine, model_for
 
 

@@ -20,7 +20,7 @@ from pydantic import (
     model_validator,
 )
 
-from voicecoach.files.reading import Path_
+from voicecoach.files import Path_
 from voicecoach.routine.tempo import Phase, Tempo, TempoError
 
 

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from voicecoach.events import CUE_GAP_S, Cue, CueKind
-from voicecoach.files.settings import Verbosity
+from voicecoach.files import Verbosity
 from voicecoach.ports import CueTimer
 
 MARGIN_S = 0.1

@@ -33,7 +33,7 @@ from voicecoach.events import (
     SpeechFinished,
     SpeechStarted,
 )
-from voicecoach.files.settings import Verbosity
+from voicecoach.files import Verbosity
 from voicecoach.ports import CueTimer
 from voicecoach.routine import Exercise, Phase, Routine, Sides, Tempo, Variation
 from voicecoach.session import adjust, fitting, wording

@@ -15,7 +15,7 @@ from typing import Literal
 
 import numpy as np
 
-from voicecoach.audio.pcm import SAMPLE_RATE_HZ
+from voicecoach.audio import SAMPLE_RATE_HZ
 from voicecoach.commands import Command, normalize
 from voicecoach.sim.synth import Noise, make_noise, mix_noise, pad, synthesize
 

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from voicecoach.commands import Command
-from voicecoach.ears.listener import Heard
+from voicecoach.ears import Heard
 from voicecoach.echo.coach_speech import SpeakingSignal
 from voicecoach.events import CommandHeard, Snapshot
 from voicecoach.ports import View

@@ -14,17 +14,14 @@ from pathlib import Path
 from typing import Any
 
 from voicecoach.commands import Command, normalize
-from voicecoach.ears.typed import parse_typed_command
+from voicecoach.ears import parse_typed_command
 from voicecoach.errors import FileProblemsError, Problem, UsageError
 from voicecoach.events import CUE_GAP_S, CommandHeard, Cue, CueKind, Earcon, Event, Snapshot
-from voicecoach.files.settings import Settings, Verbosity
+from voicecoach.files import Settings, Verbosity
 from voicecoach.ports import CueTimer, Recorder
 from voicecoach.routine import Routine
-from voicecoach.session.fitting import EstimatedCueTimer
-from voicecoach.session.machine import Session, StartAt
-from voicecoach.session.pacer import FakePacer
-from voicecoach.session.runner import Runner
-from voicecoach.views.timeline import TimelineRecord
+from voicecoach.session import EstimatedCueTimer, FakePacer, Runner, Session, StartAt
+from voicecoach.views import TimelineRecord
 
 FORM_LATE_S = 0.3
 """A form cue that would start later than this behind its moment is dropped, as the player does."""

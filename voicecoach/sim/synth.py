@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from voicecoach.audio.pcm import SAMPLE_RATE_HZ
+from voicecoach.audio import SAMPLE_RATE_HZ
 from voicecoach.errors import SpeechError, UsageError
 
 ESPEAK = "espeak-ng"

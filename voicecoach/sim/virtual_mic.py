@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from voicecoach.audio.pcm import SAMPLE_RATE_HZ
+from voicecoach.audio import SAMPLE_RATE_HZ
 from voicecoach.sim.synth import synthesize, to_pcm16
 
 BLOCK_S = 0.1

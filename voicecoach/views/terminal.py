@@ -16,7 +16,7 @@ from rich.table import Table
 from rich.text import Text
 
 from voicecoach.commands import STATE_GRAMMAR, Command
-from voicecoach.ears.hotkeys import KEYS_HINT
+from voicecoach.ears import KEYS_HINT
 from voicecoach.events import CommandHeard, Snapshot
 from voicecoach.routine import Routine
 from voicecoach.states import State

@@ -29,7 +29,7 @@ from voicecoach.ports import CueTimer, Post, View, Voice
 from voicecoach.views.timeline import TimelineRecord
 
 if TYPE_CHECKING:
-    from voicecoach.ears.listener import Heard
+    from voicecoach.ears import Heard
 
 
 class TimelineView:

@@ -22,7 +22,7 @@ from voicecoach.files import paths
 from voicecoach.voice.tts import Renderer, open_renderer
 
 if TYPE_CHECKING:
-    from voicecoach.files.settings import VoiceSettings
+    from voicecoach.files import VoiceSettings
 
 CUE_RATE_HZ = 22_050
 """espeak-ng's native rate; every cached WAV is stored at this rate so playback never resamples."""

@@ -5,14 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from voicecoach.audio.devices import resolve_device
+from voicecoach.audio import resolve_device
 from voicecoach.echo.coach_speech import SpeakingSignal
 from voicecoach.errors import AudioDeviceError
 from voicecoach.ports import Post, Voice
 from voicecoach.voice.cue_cache import CueCache, open_cache
 
 if TYPE_CHECKING:
-    from voicecoach.files.settings import Settings
+    from voicecoach.files import Settings
 
 
 def open_voice(

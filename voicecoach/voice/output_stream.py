@@ -14,7 +14,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from voicecoach.audio.devices import import_sounddevice, release_stream
+from voicecoach.audio import import_sounddevice, release_stream
 from voicecoach.errors import AudioDeviceError
 
 READY_TIMEOUT_S = 4.0

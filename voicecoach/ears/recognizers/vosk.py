@@ -8,7 +8,7 @@ from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from voicecoach.audio.pcm import SAMPLE_RATE_HZ
+from voicecoach.audio import SAMPLE_RATE_HZ
 from voicecoach.commands import ALWAYS_HEARD, Command, normalize
 from voicecoach.ears.base import Recognition
 from voicecoach.errors import ModelError

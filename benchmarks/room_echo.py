@@ -13,13 +13,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from voicecoach.audio import SAMPLE_RATE_HZ
+from voicecoach.audio import SAMPLE_RATE_HZ, to_pcm16
 from voicecoach.commands import Command
 from voicecoach.ears import EchoGate, GatePolicy, Heard, Listener, Recognizer
 from voicecoach.echo.canceller import EchoCanceller
 from voicecoach.echo.coach_speech import SpeakingSignal
 from voicecoach.sim.corpus import Clip
-from voicecoach.sim.synth import to_pcm16
 
 DELAY_S = 0.2
 """Speaker to microphone, timestamps included (PulseAudio's loop measured 0.39 s, a laptop less)."""

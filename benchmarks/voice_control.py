@@ -33,12 +33,12 @@ if __package__ in (None, ""):  # run as a script: make the project importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks.room_echo import CueTrack, cue_track, hear_in_room
-from voicecoach.audio import SAMPLE_RATE_HZ
+from voicecoach.audio import SAMPLE_RATE_HZ, to_pcm16
 from voicecoach.commands import Command, normalize
 from voicecoach.ears import GatePolicy, Recognizer
 from voicecoach.sim import corpus
 from voicecoach.sim.corpus import Clip, Speaker
-from voicecoach.sim.synth import Noise, make_noise, speech_rms, to_pcm16
+from voicecoach.sim.synth import Noise, make_noise, speech_rms
 
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
 BLOCK_S = 0.1
@@ -337,9 +337,9 @@ def mixer_delays_s(count: int, seed: int = 0) -> list[float]:
     text, rendered by espeak-ng and trimmed like the cue cache does; the sound card's own output
     latency is not included (no device here).
     """
+    from voicecoach.audio import resample
     from voicecoach.events import Cue, CueKind
     from voicecoach.session import wording
-    from voicecoach.sim.synth import resample
     from voicecoach.voice.cue_cache import trim_silence
     from voicecoach.voice.player import BLOCK_FRAMES, CueMixer
 

@@ -14,11 +14,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from voicecoach.audio import SAMPLE_RATE_HZ
+from voicecoach.audio import SAMPLE_RATE_HZ, to_pcm16
 from voicecoach.commands import Command
 from voicecoach.ears import Heard, Listener
 from voicecoach.ears.recognizers.vosk import VoskRecognizer
-from voicecoach.sim.synth import synthesize, to_pcm16
+from voicecoach.sim.synth import synthesize
 
 KO_PHRASES: dict[Command, tuple[str, ...]] = {
     Command.STOP: ("정지",),  # "stop"

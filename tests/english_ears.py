@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from voicecoach.audio import to_pcm16
 from voicecoach.commands import Command
 from voicecoach.ears import Recognition, Recognizer
-from voicecoach.sim.synth import to_pcm16
 
 PHRASES: dict[Command, tuple[str, ...]] = {
     Command.START: ("start", "go", "let's go"),

@@ -10,12 +10,13 @@ import numpy as np
 import pytest
 
 from tests.pulse import pulse_fixture
+from voicecoach.audio import read_wav
 from voicecoach.cli import main
 from voicecoach.files import load_settings
 from voicecoach.files.paths import PROJECT_ROOT
 from voicecoach.routine import load_routine
 from voicecoach.sim import simulate
-from voicecoach.voice.cue_cache import open_cache, read_wav
+from voicecoach.voice.cue_cache import open_cache
 
 pulse = pulse_fixture()
 LEG_LIFTS = PROJECT_ROOT / "routines" / "leg-lifts.yaml"

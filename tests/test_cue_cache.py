@@ -5,15 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from voicecoach.audio import read_wav, resample
 from voicecoach.files.paths import PROJECT_ROOT
 from voicecoach.routine import load_routine
-from voicecoach.voice.cue_cache import (
-    CueCache,
-    estimate_duration_s,
-    read_wav,
-    resample,
-    trim_silence,
-)
+from voicecoach.voice.cue_cache import CueCache, estimate_duration_s, trim_silence
 from voicecoach.voice.tts import EspeakNgRenderer, open_renderer
 
 ROUTINE = PROJECT_ROOT / "routines" / "leg-lifts.yaml"

@@ -11,11 +11,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from voicecoach.audio import read_wav_16k
 from voicecoach.commands import Command
 from voicecoach.ears import Heard, Recognition
 from voicecoach.events import CommandHeard
 from voicecoach.sim.demo import DEMO_SCRIPT, Attempt, DemoLog
-from voicecoach.sim.synth import read_wav
 
 
 def test_a_step_said_twice_counts_once_heard_and_keeps_what_was_ignored() -> None:
@@ -59,6 +59,6 @@ def test_the_demo_runs_without_audio_devices_and_its_summary_matches_the_session
         kinds = [k for (k,) in db.execute("SELECT kind FROM events ORDER BY id")]
     for kind in ("started", "paused", "resumed", "easier", "stopped"):
         assert kind in kinds, kinds
-    samples = read_wav(tmp_path / "voicecoach-demo.wav")
+    samples = read_wav_16k(tmp_path / "voicecoach-demo.wav")
     assert len(samples) / 16_000 > 20.0  # the coach's voice for the whole session
     assert float(np.abs(samples).max()) > 0.1

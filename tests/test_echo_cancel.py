@@ -11,12 +11,13 @@ import pytest
 
 from tests.english_ears import PHRASES, commands_in, hear
 from voicecoach.audio import SAMPLE_RATE_HZ as RATE_HZ
+from voicecoach.audio import from_pcm16, resample, to_pcm16
 from voicecoach.ears.gate import MIN_KEPT_DB
 from voicecoach.echo.canceller import EchoCanceller
 from voicecoach.echo.delay import estimate_delay, read_between
 from voicecoach.echo.played import PlayedAudio
 from voicecoach.echo.suppressor import LATENCY_SAMPLES, ResidualEchoSuppressor
-from voicecoach.sim.synth import from_pcm16, resample, synthesize, to_pcm16
+from voicecoach.sim.synth import synthesize
 
 DEVICE_HZ = 22050
 PLAY_BLOCK = 441  # 20 ms at the device rate

@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from voicecoach.audio import SAMPLE_RATE_HZ
+from voicecoach.audio import SAMPLE_RATE_HZ, to_pcm16
 from voicecoach.ears.endpoint import EarlyOffers, Endpointer, Utterance
-from voicecoach.sim.synth import Noise, make_noise, to_pcm16
+from voicecoach.sim.synth import Noise, make_noise
 
 
 def tone(duration_s: float, level: float = 0.3) -> np.ndarray:

@@ -10,11 +10,10 @@ import numpy as np
 import pytest
 
 from tests.ears_fixtures import KO_PHRASES, korean_model_dir, korean_settings, silence, speech
-from voicecoach.audio import SAMPLE_RATE_HZ, list_devices
+from voicecoach.audio import SAMPLE_RATE_HZ, list_devices, resample, write_wav
 from voicecoach.cli import main, voice_in
 from voicecoach.commands import Command
 from voicecoach.files.settings import LoadedSettings
-from voicecoach.sim.synth import resample, write_wav
 
 
 @pytest.fixture

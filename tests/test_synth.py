@@ -9,21 +9,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from voicecoach.audio import SAMPLE_RATE_HZ
+from voicecoach.audio import SAMPLE_RATE_HZ, from_pcm16, read_wav_16k, resample, to_pcm16, write_wav
 from voicecoach.errors import SpeechError, UsageError
-from voicecoach.sim.synth import (
-    Noise,
-    from_pcm16,
-    make_noise,
-    mix_noise,
-    pad,
-    read_wav,
-    resample,
-    speech_rms,
-    synthesize,
-    to_pcm16,
-    write_wav,
-)
+from voicecoach.sim.synth import Noise, make_noise, mix_noise, pad, speech_rms, synthesize
 
 
 @pytest.fixture(scope="module")
@@ -112,7 +100,7 @@ def test_resample_keeps_a_tone_at_its_frequency() -> None:
 def test_wav_round_trip(tmp_path: Path, speech: np.ndarray) -> None:
     path = tmp_path / "speech.wav"
     write_wav(path, speech)
-    np.testing.assert_allclose(read_wav(path), speech, atol=1e-4)
+    np.testing.assert_allclose(read_wav_16k(path), speech, atol=1e-4)
 
 
 @pytest.mark.skipif(shutil.which("sox") is None, reason="sox makes the odd-format files")
@@ -125,7 +113,7 @@ def test_read_wav_converts_any_rate_width_and_channels(
     source, other = tmp_path / "a.wav", tmp_path / "b.wav"
     write_wav(source, speech)
     subprocess.run(["sox", str(source), *args, str(other)], check=True)
-    back = read_wav(other)
+    back = read_wav_16k(other)
     assert abs(len(back) - len(speech)) <= 2
     n = min(len(back), len(speech))
     assert np.corrcoef(back[:n], speech[:n])[0, 1] > 0.9
@@ -133,11 +121,11 @@ def test_read_wav_converts_any_rate_width_and_channels(
 
 def test_unreadable_files_are_usage_errors(tmp_path: Path) -> None:
     with pytest.raises(UsageError, match="cannot read"):
-        read_wav(tmp_path / "missing.wav")
+        read_wav_16k(tmp_path / "missing.wav")
     bogus = tmp_path / "bogus.wav"
     bogus.write_bytes(b"ID3 this is an mp3, honest")
     with pytest.raises(UsageError, match="not a PCM WAV"):
-        read_wav(bogus)
+        read_wav_16k(bogus)
 
 
 @pytest.mark.parametrize("rate_hz", [44100, 11025])

@@ -8,8 +8,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from voicecoach.audio import read_wav
 from voicecoach.errors import SpeechError
-from voicecoach.voice.cue_cache import read_wav
 from voicecoach.voice.tts import (
     EspeakNgRenderer,
     Pyttsx3Renderer,

@@ -15,12 +15,11 @@ from tests.ears_fixtures import (
     silence,
     speech,
 )
-from voicecoach.audio import SAMPLE_RATE_HZ
+from voicecoach.audio import SAMPLE_RATE_HZ, to_pcm16
 from voicecoach.commands import STATE_GRAMMAR, Command, normalize
 from voicecoach.ears import EchoGate, Listener, Recognition, find_model
 from voicecoach.ears.recognizers.vosk import VoskRecognizer, load_model
 from voicecoach.errors import ModelError
-from voicecoach.sim.synth import to_pcm16
 from voicecoach.states import State
 
 

@@ -8,10 +8,11 @@ import numpy as np
 import pytest
 
 from tests.voice_out_fixtures import RATE_HZ, ToneCues, first_frame_with
+from voicecoach.audio import read_wav
 from voicecoach.echo.coach_speech import SpeakingSignal
 from voicecoach.events import CUE_GAP_S, Cue, CueKind, Earcon, Event, SpeechFinished, SpeechStarted
 from voicecoach.voice import WavFileVoice, mix_timeline
-from voicecoach.voice.cue_cache import CueCache, read_wav
+from voicecoach.voice.cue_cache import CueCache
 from voicecoach.voice.earcons import earcon_duration_s
 from voicecoach.voice.tts import open_renderer
 

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from tests.english_ears import PHRASES, commands_in, hear
+from voicecoach.audio import to_pcm16
 from voicecoach.commands import ALWAYS_HEARD, STATE_GRAMMAR, Command
 from voicecoach.ears.phonetic import PhraseMatcher
 from voicecoach.ears.recognizers.whisper import (
@@ -22,7 +23,7 @@ from voicecoach.ears.recognizers.whisper_model import find_whisper_model, load_m
 from voicecoach.errors import ModelError
 from voicecoach.routine import load_routine
 from voicecoach.sim import corpus
-from voicecoach.sim.synth import Noise, mix_noise, pad, to_pcm16
+from voicecoach.sim.synth import Noise, mix_noise, pad
 from voicecoach.states import State
 
 pytest.importorskip("faster_whisper", reason="faster-whisper is not installed "

@@ -9,7 +9,14 @@ import threading
 import time
 from pathlib import Path
 
-from voicecoach.audio import SAMPLE_RATE_HZ, default_device, list_devices, resolve_device
+from voicecoach.audio import (
+    SAMPLE_RATE_HZ,
+    default_device,
+    list_devices,
+    read_wav_16k,
+    resolve_device,
+    to_pcm16,
+)
 from voicecoach.cli import add_model_option
 from voicecoach.commands import STATE_GRAMMAR, Command
 from voicecoach.ears import (
@@ -27,7 +34,6 @@ from voicecoach.ears import (
 )
 from voicecoach.errors import ModelError, VoicecoachError
 from voicecoach.files import Backend, load_settings
-from voicecoach.sim.synth import read_wav, to_pcm16
 from voicecoach.states import State
 
 
@@ -103,7 +109,7 @@ def cmd_listen(args: argparse.Namespace) -> int:
     """Recognize commands from a file or the microphone and print them as JSON lines."""
     settings = load_settings(args.config).settings
     # the file or the microphone first: a mistake there is reported before a model loads
-    pcm = to_pcm16(read_wav(args.file)) if args.file is not None else None
+    pcm = to_pcm16(read_wav_16k(args.file)) if args.file is not None else None
     device = None
     if pcm is None:
         device = resolve_device(args.device or settings.audio.input_device, "input")

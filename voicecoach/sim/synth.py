@@ -1,23 +1,19 @@
 """Test and benchmark speech made on the machine: espeak-ng voices, silence, noise at a chosen SNR.
 
 Everything here works on float32 numpy arrays in [-1, 1] at 16 kHz mono (the recognizers' rate);
-`to_pcm16` turns them into the bytes a `Recognizer.accept` wants.
+`audio.to_pcm16` turns them into the bytes a `Recognizer.accept` wants.
 """
 
 from __future__ import annotations
 
-import math
 import shutil
-import struct
 import subprocess
-import wave
 from enum import StrEnum
-from pathlib import Path
 
 import numpy as np
 
-from voicecoach.audio import SAMPLE_RATE_HZ
-from voicecoach.errors import SpeechError, UsageError
+from voicecoach.audio import SAMPLE_RATE_HZ, decode_wav, resample
+from voicecoach.errors import SpeechError
 
 ESPEAK = "espeak-ng"
 
@@ -51,7 +47,7 @@ def synthesize(
     if result.returncode != 0 or not result.stdout:
         message = result.stderr.decode(errors="replace").strip() or "no audio produced"
         raise SpeechError(f"espeak-ng failed for voice {voice!r}: {message}")
-    return pad(wav_bytes_to_samples(result.stdout), lead_s, tail_s)
+    return pad(resample(*decode_wav(result.stdout)), lead_s, tail_s)
 
 
 def pad(samples: np.ndarray, lead_s: float = 0.0, tail_s: float = 0.0) -> np.ndarray:
@@ -115,129 +111,3 @@ def mix_noise(
     """Speech plus noise at `snr_db` relative to the active speech level; clipped to [-1, 1]."""
     noise = make_noise(kind, len(speech), rng) * speech_rms(speech) / 10 ** (snr_db / 20)
     return np.clip(speech + noise, -1.0, 1.0).astype(np.float32)
-
-
-def resample(samples: np.ndarray, from_hz: int, to_hz: int = SAMPLE_RATE_HZ) -> np.ndarray:
-    """Band-limited resampling by FFT (no scipy needed), in overlapping blocks for long audio."""
-    if from_hz == to_hz or len(samples) == 0:
-        return samples.astype(np.float32)
-    n_out = max(1, round(len(samples) * to_hz / from_hz))
-    g = math.gcd(from_hz, to_hz)
-    step_in, step_out = from_hz // g, to_hz // g
-    block = step_in * math.ceil(_BLOCK_S * from_hz / step_in)
-    if len(samples) <= 2 * block:
-        return _fft_resample(samples, n_out)
-    # One FFT over minutes of audio would take gigabytes: resample ~10 s blocks with 0.1 s
-    # margins (cut on exact sample correspondences) and keep only each block's middle.
-    margin = step_in * math.ceil(0.1 * from_hz / step_in)
-    parts = []
-    for start in range(0, len(samples), block):
-        lo, hi = max(0, start - margin), min(len(samples), start + block + margin)
-        chunk = _fft_resample(samples[lo:hi], (hi - lo) // step_in * step_out)
-        skip = (start - lo) // step_in * step_out
-        keep = (min(block, len(samples) - start) + step_in - 1) // step_in * step_out
-        parts.append(chunk[skip : skip + keep])
-    return np.concatenate(parts)[:n_out].astype(np.float32)
-
-
-_BLOCK_S = 10.0
-
-
-def _fft_resample(samples: np.ndarray, n_out: int) -> np.ndarray:
-    """Resample a (short) signal to exactly n_out samples by truncating or padding its spectrum."""
-    spectrum = np.fft.rfft(samples.astype(np.float64))
-    keep = min(len(spectrum), n_out // 2 + 1)
-    return (np.fft.irfft(spectrum[:keep], n=n_out) * (n_out / len(samples))).astype(np.float32)
-
-
-def to_pcm16(samples: np.ndarray) -> bytes:
-    """Float samples in [-1, 1] (or int16 already) as 16-bit little-endian PCM bytes."""
-    if samples.dtype == np.int16:
-        return samples.astype("<i2").tobytes()
-    scaled = np.clip(np.asarray(samples, dtype=np.float64), -1.0, 1.0) * 32767.0
-    return np.round(scaled).astype("<i2").tobytes()
-
-
-def from_pcm16(pcm: bytes) -> np.ndarray:
-    """16-bit little-endian PCM bytes back to float32 samples in [-1, 1]."""
-    return (np.frombuffer(pcm, dtype="<i2").astype(np.float32) / 32768.0).astype(np.float32)
-
-
-def write_wav(path: Path, samples: np.ndarray, sample_rate_hz: int = SAMPLE_RATE_HZ) -> None:
-    """Save mono 16-bit PCM WAV."""
-    with wave.open(str(path), "wb") as out:
-        out.setnchannels(1)
-        out.setsampwidth(2)
-        out.setframerate(sample_rate_hz)
-        out.writeframes(to_pcm16(samples))
-
-
-def read_wav(path: Path) -> np.ndarray:
-    """Load a PCM WAV of any rate, width and channel count as float32 16 kHz mono."""
-    try:
-        data = Path(path).read_bytes()
-        return wav_bytes_to_samples(data)
-    except OSError as exc:
-        raise UsageError(f"cannot read audio file {path}: {exc.strerror or exc}") from exc
-    except (struct.error, ValueError) as exc:
-        raise UsageError(
-            f"{path} is not a PCM WAV file ({exc}); convert it, e.g. `sox in.mp3 -b 16 out.wav`"
-        ) from exc
-
-
-def wav_bytes_to_samples(data: bytes) -> np.ndarray:
-    """Decode WAV bytes (8/16/24/32-bit PCM or float, any rate/channels) to float32 16 kHz mono.
-
-    Parsed by hand because Python 3.11's `wave` rejects WAVE_FORMAT_EXTENSIBLE (what sox writes
-    for 24-bit or multichannel files); espeak-ng streaming to stdout declares a data length of
-    0xFFFFFFFF, so the data chunk is clamped to the bytes actually present.
-    """
-    if len(data) < 12 or data[:4] != b"RIFF" or data[8:12] != b"WAVE":
-        raise ValueError("no RIFF/WAVE header")
-    fmt: tuple[int, int, int, int] | None = None
-    offset = 12
-    while offset + 8 <= len(data):
-        chunk_id, size = struct.unpack_from("<4sI", data, offset)
-        body = data[offset + 8 : offset + 8 + size]
-        if chunk_id == b"fmt ":
-            tag, channels, rate = struct.unpack_from("<HHI", body)
-            bits = struct.unpack_from("<H", body, 14)[0]
-            if tag == _FORMAT_EXTENSIBLE and len(body) >= 26:
-                tag = struct.unpack_from("<H", body, 24)[0]
-            fmt = (tag, channels, rate, bits)
-        elif chunk_id == b"data":
-            if fmt is None:
-                raise ValueError("data chunk before fmt chunk")
-            return resample(_decode(body, *fmt), fmt[2], SAMPLE_RATE_HZ)
-        offset += 8 + size + (size & 1)
-    raise ValueError("no audio data chunk")
-
-
-_FORMAT_PCM, _FORMAT_FLOAT, _FORMAT_EXTENSIBLE = 1, 3, 0xFFFE
-
-
-def _decode(raw: bytes, tag: int, channels: int, rate: int, bits: int) -> np.ndarray:
-    """Interleaved samples of one data chunk as float32 mono in [-1, 1]."""
-    width = bits // 8
-    if channels < 1 or rate < 1 or width < 1:
-        raise ValueError(f"bad format: {channels} channels, {rate} Hz, {bits} bits")
-    raw = raw[: len(raw) // (width * channels) * (width * channels)]
-    if tag == _FORMAT_FLOAT and width in (4, 8):
-        values = np.frombuffer(raw, dtype=f"<f{width}").astype(np.float32)
-    elif tag != _FORMAT_PCM:
-        raise ValueError(f"unsupported encoding (format tag {tag})")
-    elif width == 1:
-        values = (np.frombuffer(raw, dtype=np.uint8).astype(np.float32) - 128.0) / 128.0
-    elif width == 2:
-        values = np.frombuffer(raw, dtype="<i2").astype(np.float32) / 32768.0
-    elif width == 3:
-        triples = np.frombuffer(raw, dtype=np.uint8).reshape(-1, 3).astype(np.int32)
-        ints = triples[:, 0] | (triples[:, 1] << 8) | (triples[:, 2] << 16)
-        values = (np.where(ints >= 1 << 23, ints - (1 << 24), ints) / float(1 << 23)).astype(
-            np.float32
-        )
-    elif width == 4:
-        values = (np.frombuffer(raw, dtype="<i4") / float(1 << 31)).astype(np.float32)
-    else:
-        raise ValueError(f"unsupported sample width {bits} bits")
-    return values.reshape(-1, channels).mean(axis=1) if channels > 1 else values

@@ -12,8 +12,8 @@ from collections.abc import Callable
 
 import numpy as np
 
-from voicecoach.audio import SAMPLE_RATE_HZ
-from voicecoach.sim.synth import synthesize, to_pcm16
+from voicecoach.audio import SAMPLE_RATE_HZ, to_pcm16
+from voicecoach.sim.synth import synthesize
 
 BLOCK_S = 0.1
 """The same 100 ms blocks as the real capture (NOTES: low latency without overloading)."""

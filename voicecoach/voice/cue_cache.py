@@ -7,16 +7,15 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import os
 import tempfile
 import threading
-import wave
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 
+from voicecoach.audio import read_wav, resample, wav_duration_s, write_wav
 from voicecoach.errors import SpeechError
 from voicecoach.files import paths
 from voicecoach.voice.tts import Renderer, open_renderer
@@ -50,45 +49,6 @@ def trim_silence(samples: np.ndarray, rate_hz: int) -> np.ndarray:
         return samples[:0]
     end = min(samples.size, int(loud[-1]) + 1 + int(TAIL_KEEP_S * rate_hz))
     return samples[int(loud[0]) : end]
-
-
-def read_wav(path: Path) -> tuple[np.ndarray, int]:
-    """A mono 16-bit WAV as float32 in -1..1, and its sample rate."""
-    with wave.open(str(path), "rb") as wav:
-        if wav.getsampwidth() != 2:
-            raise SpeechError(f"{path}: expected 16-bit audio, got {8 * wav.getsampwidth()}-bit")
-        frames = np.frombuffer(wav.readframes(wav.getnframes()), dtype="<i2")
-        rate_hz = wav.getframerate()
-        channels = wav.getnchannels()
-    samples = frames.reshape(-1, channels).mean(axis=1) if channels > 1 else frames
-    return samples.astype(np.float32) / 32768.0, rate_hz
-
-
-def write_wav(path: Path, samples: np.ndarray, rate_hz: int) -> None:
-    """float32 samples in -1..1 as a mono 16-bit WAV, written atomically (no half files in a cache)."""
-    pcm = (np.clip(samples, -1.0, 1.0) * 32767.0).astype("<i2")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".part")
-    os.close(fd)
-    try:
-        with wave.open(tmp, "wb") as wav:
-            wav.setnchannels(1)
-            wav.setsampwidth(2)
-            wav.setframerate(rate_hz)
-            wav.writeframes(pcm.tobytes())
-        os.replace(tmp, path)
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-
-
-def resample(samples: np.ndarray, from_hz: int, to_hz: int) -> np.ndarray:
-    """Linear-interpolation resampling: plenty for speech cues and short tones."""
-    if from_hz == to_hz or samples.size == 0:
-        return samples
-    count = round(samples.size * to_hz / from_hz)
-    positions = np.arange(count) * (from_hz / to_hz)
-    return np.interp(positions, np.arange(samples.size), samples).astype(np.float32)
 
 
 class CueCache:
@@ -150,12 +110,10 @@ class CueCache:
             samples = self._loaded.get(text)
         if samples is not None:
             return samples.size / self.rate_hz
-        path = self.path_for(text)
-        try:
-            with wave.open(str(path), "rb") as wav:
-                return wav.getnframes() / wav.getframerate()
-        except (OSError, EOFError, wave.Error):
+        measured_s = wav_duration_s(self.path_for(text))
+        if measured_s is None:
             return estimate_duration_s(text, self.renderer.rate_wpm)
+        return measured_s
 
 
 def open_cache(voice: VoiceSettings, directory: Path | None = None) -> tuple[CueCache, str]:

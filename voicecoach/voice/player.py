@@ -17,10 +17,10 @@ from typing import Protocol
 
 import numpy as np
 
+from voicecoach.audio import resample
 from voicecoach.echo.coach_speech import SpeakingSignal
 from voicecoach.events import CUE_GAP_S, Cue, CueKind, Earcon, SpeechFinished, SpeechStarted
 from voicecoach.ports import Post
-from voicecoach.voice.cue_cache import resample
 from voicecoach.voice.earcons import earcon_samples
 from voicecoach.voice.output_stream import RETRY_S, STALL_S, Fill, Output, SoundDeviceOutput, StreamKeeper
 from voicecoach.voice.printed import PrintedVoice

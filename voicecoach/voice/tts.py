@@ -14,7 +14,6 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import wave
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
@@ -22,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
+from voicecoach.audio import wav_duration_s
 from voicecoach.errors import SpeechError
 
 RENDER_TIMEOUT_S = 10.0
@@ -88,11 +88,8 @@ def choose_voice(voices: list[VoiceInfo], wanted: str, language: str) -> str:
 
 def is_valid_wav(path: Path) -> bool:
     """True when `path` is a readable WAV with at least one sample (pyttsx3 fails silently)."""
-    try:
-        with wave.open(str(path), "rb") as wav:
-            return wav.getnframes() > 0
-    except (OSError, EOFError, wave.Error):
-        return False
+    duration_s = wav_duration_s(path)
+    return duration_s is not None and duration_s > 0
 
 
 class _WithoutSavedNotice:

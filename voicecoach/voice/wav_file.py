@@ -14,10 +14,10 @@ from pathlib import Path
 
 import numpy as np
 
+from voicecoach.audio import write_wav
 from voicecoach.echo.coach_speech import SpeakingSignal
 from voicecoach.events import Cue, CueKind, Earcon
 from voicecoach.ports import Post
-from voicecoach.voice.cue_cache import write_wav
 from voicecoach.voice.player import CueAudio, CueMixer
 
 PUMP_S = 0.02

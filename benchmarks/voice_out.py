@@ -18,7 +18,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tests.pulse import PulseServer, PulseUnavailable, reinit_portaudio
+from tests.fixtures.pulse import PulseServer, PulseUnavailable, reinit_portaudio
 from voicecoach.events import Cue, CueKind
 from voicecoach.files import load_settings
 from voicecoach.files.paths import PROJECT_ROOT

@@ -9,7 +9,7 @@ import sys
 import numpy as np
 import pytest
 
-from tests.pulse import pulse_fixture
+from tests.fixtures.pulse import pulse_fixture
 from voicecoach.audio import read_wav
 from voicecoach.cli import main
 from voicecoach.files import load_settings

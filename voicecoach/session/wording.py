@@ -65,7 +65,7 @@ def countdown_text(seconds_left: float) -> str:
     return number_words(n) if n <= 3 else f"{number_words(n)} seconds"
 
 
-# ---- fixed sentences (none may contain a command phrase; see tests/test_cues.py) ------------
+# ---- fixed sentences (none may contain a command phrase; see tests/test_session_wording.py) ------------
 
 GET_IN_POSITION = "Get in position."
 

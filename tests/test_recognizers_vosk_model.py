@@ -233,7 +233,7 @@ def refused_url() -> str:
 
 
 def test_a_found_model_means_vosk_and_the_note_says_where(places) -> None:
-    from tests.ears_fixtures import korean_model_dir
+    from tests.fixtures.ears import korean_model_dir
     from voicecoach.ears import choose_recognizer
 
     recognizer, note = choose_recognizer(settings_with(), model=korean_model_dir())

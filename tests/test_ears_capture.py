@@ -12,9 +12,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tests.ears_fixtures import KO_PHRASES, korean_model_dir, korean_recognizer, silence, speech
-from tests.pulse import MIC_RATE_HZ, PulseServer, PulseUnavailable, _reinit_portaudio, pulse_fixture
-from tests.pulse import write_wav as write_test_wav
+from tests.fixtures.ears import KO_PHRASES, korean_model_dir, korean_recognizer, silence, speech
+from tests.fixtures.pulse import MIC_RATE_HZ, PulseServer, PulseUnavailable, _reinit_portaudio, pulse_fixture
+from tests.fixtures.pulse import write_wav as write_test_wav
 from voicecoach.audio import SAMPLE_RATE_HZ, resolve_device
 from voicecoach.commands import Command
 from voicecoach.ears import BLOCK_FRAMES, Capture, EchoGate, Listener
@@ -67,7 +67,7 @@ def test_blocks_of_100_ms_arrive_in_real_time(pulse) -> None:
 
 
 def test_open_ears_hears_speech_played_into_the_microphone(pulse, tmp_path: Path) -> None:
-    from tests.ears_fixtures import korean_settings
+    from tests.fixtures.ears import korean_settings
     from voicecoach.ears import open_ears
 
     events = Events()
@@ -202,7 +202,7 @@ def test_cue_echo_through_the_speaker_triggers_nothing_and_aec_removes_it(
 
 def test_listen_cli_prints_commands_heard_on_the_microphone(pulse, tmp_path, capsys,
                                                            monkeypatch) -> None:
-    from tests.ears_fixtures import korean_settings
+    from tests.fixtures.ears import korean_settings
     from voicecoach.cli import main, voice_in
     from voicecoach.files.settings import LoadedSettings
 

@@ -8,8 +8,8 @@ import time
 import numpy as np
 import pytest
 
-from tests.pulse import pulse_fixture
-from tests.voice_out_fixtures import RATE_HZ, ToneCues, dominant_hz, first_frame_with
+from tests.fixtures.pulse import pulse_fixture
+from tests.fixtures.voice_out import RATE_HZ, ToneCues, dominant_hz, first_frame_with
 from voicecoach.echo.coach_speech import SpeakingSignal
 from voicecoach.errors import AudioDeviceError
 from voicecoach.events import CUE_GAP_S, Cue, CueKind, Earcon, Event, SpeechFinished, SpeechStarted

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from tests.english_ears import PHRASES, commands_in, hear
+from tests.fixtures.english_ears import PHRASES, commands_in, hear
 from voicecoach.commands import ALWAYS_HEARD, STATE_GRAMMAR, Command
 from voicecoach.ears.recognizers.pocketsphinx import PocketsphinxRecognizer
 from voicecoach.errors import ConfigError

@@ -14,8 +14,8 @@ from contextlib import contextmanager, nullcontext
 
 import pytest
 
-from tests.e2e_fixtures import TEMPO, Workout, speaker_level, workout
-from tests.pulse import pulse_fixture
+from tests.fixtures.e2e import TEMPO, Workout, speaker_level, workout
+from tests.fixtures.pulse import pulse_fixture
 from voicecoach.session import wording
 from voicecoach.views import TimelineRecord
 

@@ -9,7 +9,7 @@ from functools import cache
 import numpy as np
 import pytest
 
-from tests.english_ears import PHRASES, commands_in, hear
+from tests.fixtures.english_ears import PHRASES, commands_in, hear
 from voicecoach.audio import SAMPLE_RATE_HZ as RATE_HZ
 from voicecoach.audio import from_pcm16, resample, to_pcm16
 from voicecoach.ears.gate import MIN_KEPT_DB

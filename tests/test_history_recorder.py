@@ -1,6 +1,6 @@
 """Crash safety: SIGKILL mid-set keeps every finished set, SIGINT ends cleanly, --resume goes on.
 
-A child process runs the real session, runner and recorder (tests/resume_driver.py) on a
+A child process runs the real session, runner and recorder (tests/fixtures/resume_driver.py) on a
 slowed fake clock; the test reads its progress lines and signals it mid-set.
 """
 
@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import REPO_ROOT
-from tests.history_fixtures import make_routine, needs_run_history
+from tests.fixtures.history import make_routine, needs_run_history
 from voicecoach.history import HistoryStore, Status
 
 TIMEOUT_S = 30
@@ -25,7 +25,7 @@ TIMEOUT_S = 30
 @contextmanager
 def driver(history: Path, *args: str) -> Iterator[subprocess.Popen[str]]:
     child = subprocess.Popen(
-        [sys.executable, "-m", "tests.resume_driver", str(history), *args],
+        [sys.executable, "-m", "tests.fixtures.resume_driver", str(history), *args],
         cwd=REPO_ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         yield child
@@ -144,7 +144,7 @@ def voicecoach(*args: str, stdin: str = "", stdout: int | object = subprocess.PI
 
 @pytest.fixture
 def routine_file(tmp_path: Path) -> Path:
-    from tests.history_fixtures import ROUTINE_YAML
+    from tests.fixtures.history import ROUTINE_YAML
 
     path = tmp_path / "test-core.yaml"
     path.write_text(ROUTINE_YAML)

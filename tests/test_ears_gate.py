@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from tests.ears_fixtures import feed_blocks, korean_recognizer, silence, speech
+from tests.fixtures.ears import feed_blocks, korean_recognizer, silence, speech
 from voicecoach.audio import SAMPLE_RATE_HZ
 from voicecoach.commands import Command
 from voicecoach.ears import EchoGate, GatePolicy, Listener, Recognition

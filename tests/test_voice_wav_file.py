@@ -7,7 +7,7 @@ import time
 import numpy as np
 import pytest
 
-from tests.voice_out_fixtures import RATE_HZ, ToneCues, first_frame_with
+from tests.fixtures.voice_out import RATE_HZ, ToneCues, first_frame_with
 from voicecoach.audio import read_wav
 from voicecoach.echo.coach_speech import SpeakingSignal
 from voicecoach.events import CUE_GAP_S, Cue, CueKind, Earcon, Event, SpeechFinished, SpeechStarted

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tests.ears_fixtures import KO_PHRASES, korean_model_dir, korean_settings, silence, speech
+from tests.fixtures.ears import KO_PHRASES, korean_model_dir, korean_settings, silence, speech
 from voicecoach.audio import SAMPLE_RATE_HZ, list_devices, resample, write_wav
 from voicecoach.cli import main, voice_in
 from voicecoach.commands import Command

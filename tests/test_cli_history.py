@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import REPO_ROOT
-from tests.history_fixtures import seed_history
+from tests.fixtures.history import seed_history
 from voicecoach.cli import main
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from tests.ears_fixtures import (
+from tests.fixtures.ears import (
     BLOCK_BYTES,
     KO_NON_COMMANDS,
     KO_PHRASES,

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.history_fixtures import StepClock, make_routine, seed_history, set_data
+from tests.fixtures.history import StepClock, make_routine, seed_history, set_data
 from voicecoach.commands import Command
 from voicecoach.errors import HistoryError
 from voicecoach.events import CommandHeard

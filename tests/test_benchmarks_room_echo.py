@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from benchmarks.room_echo import DELAY_S, CueTrack, cue_track, hear_in_room, heard_in_room
-from tests.english_ears import PHRASES
+from tests.fixtures.english_ears import PHRASES
 from voicecoach.audio import SAMPLE_RATE_HZ
 from voicecoach.ears import GatePolicy
 from voicecoach.sim import corpus

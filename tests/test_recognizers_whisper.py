@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from tests.english_ears import PHRASES, commands_in, hear
+from tests.fixtures.english_ears import PHRASES, commands_in, hear
 from voicecoach.audio import to_pcm16
 from voicecoach.commands import ALWAYS_HEARD, STATE_GRAMMAR, Command
 from voicecoach.ears.phonetic import PhraseMatcher

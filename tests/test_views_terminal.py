@@ -18,7 +18,7 @@ import pytest
 from rich.console import Console
 
 from tests.conftest import REPO_ROOT
-from tests.history_fixtures import make_routine, needs_run_history, run_workout
+from tests.fixtures.history import make_routine, needs_run_history, run_workout
 from voicecoach.commands import Command
 from voicecoach.ears.hotkeys import EarsGroup, Keyboard, command_for_key
 from voicecoach.events import CommandHeard, Event, Snapshot
@@ -160,8 +160,8 @@ def test_open_view_picks_by_output(capsys: pytest.CaptureFixture[str]) -> None:
 
 VIEW_SCRIPT = """
 import sys
-from tests.history_fixtures import make_routine
-from tests.test_live import WORKING
+from tests.fixtures.history import make_routine
+from tests.test_views_terminal import WORKING
 from voicecoach.commands import Command
 from voicecoach.events import CommandHeard
 from voicecoach.views import open_view

@@ -13,8 +13,8 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from tests.pulse import MIC_RATE_HZ, SPEAKER_RATE_HZ, pulse_fixture
-from tests.voice_out_fixtures import ToneCues, first_frame_with
+from tests.fixtures.pulse import MIC_RATE_HZ, SPEAKER_RATE_HZ, pulse_fixture
+from tests.fixtures.voice_out import ToneCues, first_frame_with
 from voicecoach.errors import AudioDeviceError
 from voicecoach.events import Cue, CueKind, Earcon, Event, SpeechFinished, SpeechStarted
 from voicecoach.voice import PrintedVoice, SoundDevicePlayer

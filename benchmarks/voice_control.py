@@ -518,7 +518,7 @@ def tune(phrases: Mapping[Command, Sequence[str]], quick: bool, backend: str) ->
     # pocketsphinx's closed grammar turns most speech into some command: its model is fitted
     # strict (classes weighed equally). Whisper's matches are mostly right: a plain probability.
     model = fit(evidence, labels, balanced=backend != "whisper")
-    where = "whisper_backend.py" if backend == "whisper" else "rejection.py"
+    where = "ears/recognizers/whisper.py" if backend == "whisper" else "ears/rejection.py"
     print(f"{len(labels)} utterances, {sum(labels)} right commands; paste into {where}:")
     print(model)
     conf = np.array([model.confidence(e) for e in evidence])

@@ -84,7 +84,7 @@ class FakeStream:
 
 
 class FakeOutput:
-    """An Output (speaker.py) whose device can be unplugged and plugged back in."""
+    """An Output (voice/output_stream.py) whose device can be unplugged and plugged back in."""
 
     name = "fake speaker"
 

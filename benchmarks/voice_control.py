@@ -341,7 +341,8 @@ def mixer_delays_s(count: int, seed: int = 0) -> list[float]:
     from voicecoach.events import Cue, CueKind
     from voicecoach.session import wording
     from voicecoach.voice.cue_cache import trim_silence
-    from voicecoach.voice.player import BLOCK_FRAMES, CueMixer
+    from voicecoach.voice.mixer import CueMixer
+    from voicecoach.voice.player import BLOCK_FRAMES
 
     rate_hz = 22050
     audio = trim_silence(resample(COACH.say(wording.PAUSED), SAMPLE_RATE_HZ, rate_hz), rate_hz)

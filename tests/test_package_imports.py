@@ -1,5 +1,6 @@
 """The package's import structure: no circle, no import that runs back up the data path, the ears,
-the session and the voice apart, a face on every package and no loose module at the top.
+the session and the voice apart, a face on every package, no loose module at the top, and no class
+name used twice.
 
 Read from the source (every import, also those inside functions), so a lazy import counts too.
 """
@@ -154,3 +155,9 @@ def test_every_package_has_a_face(package: str) -> None:
     assert module.__all__, f"{package} names nothing in __all__"
     missing = [name for name in module.__all__ if not hasattr(module, name)]
     assert missing == []
+
+
+def test_no_class_name_is_used_twice() -> None:
+    names = [node.name for path in MODULES.values()
+             for node in ast.parse(path.read_text(encoding="utf-8")).body if isinstance(node, ast.ClassDef)]
+    assert sorted({name for name in names if names.count(name) > 1}) == []

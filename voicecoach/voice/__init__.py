@@ -2,7 +2,8 @@
 
 from voicecoach.voice.cue_cache import CueCache, Progress, open_cache, progress_bar
 from voicecoach.voice.factory import open_voice
-from voicecoach.voice.player import CueMixer, SoundDevicePlayer
+from voicecoach.voice.mixer import CueMixer
+from voicecoach.voice.player import SoundDevicePlayer
 from voicecoach.voice.printed import PrintedVoice
 from voicecoach.voice.wav_file import TimedSound, WavFileVoice, mix_timeline
 

@@ -18,7 +18,7 @@ from voicecoach.audio import write_wav
 from voicecoach.echo.coach_speech import SpeakingSignal
 from voicecoach.events import Cue, CueKind, Earcon
 from voicecoach.ports import Post
-from voicecoach.voice.player import CueAudio, CueMixer
+from voicecoach.voice.mixer import CueAudio, CueMixer
 
 PUMP_S = 0.02
 """How often the live file voice catches up with the clock; cue times stay frame-exact anyway."""

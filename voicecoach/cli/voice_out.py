@@ -8,9 +8,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from voicecoach.cli import add_routine_argument
+from voicecoach.cli.progress import progress_bar
 from voicecoach.events import Cue, CueKind, Earcon
 from voicecoach.files import load_settings
-from voicecoach.voice import open_cache, progress_bar
+from voicecoach.voice import open_cache
 
 if TYPE_CHECKING:
     from voicecoach.views import TimelineRecord

@@ -179,7 +179,8 @@ def make_ears(microphone: Ears | None, why_not: str, settings: Settings, is_pane
 
 def _prepare_cues(settings: Settings, routine: Routine) -> CueCache:
     """Render every cue before the workout, so nothing is synthesized while you exercise."""
-    from voicecoach.voice import open_cache, progress_bar
+    from voicecoach.cli.progress import progress_bar
+    from voicecoach.voice import open_cache
 
     cache, note = open_cache(settings.voice)
     _warn(note)

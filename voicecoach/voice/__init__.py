@@ -1,6 +1,6 @@
 """The coach's voice: text to speech, cached cue audio, the mixer and the sound card stream."""
 
-from voicecoach.voice.cue_cache import CueCache, Progress, open_cache, progress_bar
+from voicecoach.voice.cue_cache import CueCache, Progress, open_cache
 from voicecoach.voice.factory import open_voice
 from voicecoach.voice.mixer import CueMixer
 from voicecoach.voice.player import SoundDevicePlayer
@@ -18,5 +18,4 @@ __all__ = [
     "mix_timeline",
     "open_cache",
     "open_voice",
-    "progress_bar",
 ]

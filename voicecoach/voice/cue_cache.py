@@ -5,11 +5,10 @@ The cache is also the engine's CueTimer: a rendered cue's duration is measured, 
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import tempfile
 import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -23,14 +22,18 @@ from voicecoach.voice.tts import Renderer, open_renderer
 if TYPE_CHECKING:
     from voicecoach.files import VoiceSettings
 
+
 CUE_RATE_HZ = 22_050
 """espeak-ng's native rate; every cached WAV is stored at this rate so playback never resamples."""
+
 
 SILENCE_LEVEL = 0.01
 """Below this amplitude (-40 dBFS) counts as silence when trimming a render."""
 
+
 TAIL_KEEP_S = 0.04
 """espeak ends every utterance with ~0.33 s of silence; keep only this much so durations are real."""
+
 
 Progress = Callable[[int, int, str], None]
 """Called as (done, total, text) while a cold cache renders."""
@@ -123,31 +126,3 @@ def open_cache(voice: VoiceSettings, directory: Path | None = None) -> tuple[Cue
         language=voice.language,
     )
     return CueCache(renderer, directory), note
-
-
-@contextlib.contextmanager
-def progress_bar(description: str = "Rendering cues") -> Iterator[Progress]:
-    """A Progress callback that shows a rich bar only once something actually renders."""
-    from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, TextColumn
-    from rich.progress import Progress as RichProgress
-
-    bar: RichProgress | None = None
-    task = None
-
-    def update(done: int, total: int, text: str) -> None:
-        nonlocal bar, task
-        if bar is None:
-            bar = RichProgress(
-                TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                TextColumn("{task.fields[cue]}"), transient=True, console=Console(stderr=True),
-            )
-            bar.start()
-            task = bar.add_task(description, total=total, cue="")
-        bar.update(task, completed=done, cue=text[:40])
-
-    try:
-        yield update
-    finally:
-        if bar is not None:
-            bar.stop()

@@ -38,45 +38,35 @@ from voicecoach.echo.suppressor import LATENCY_SAMPLES, ResidualEchoSuppressor
 BLOCK = 320
 """Filter block (20 ms): overlap-save FFTs are 2 * BLOCK long."""
 
-
 PARTITIONS = 6
 """Filter length in blocks: 120 ms covers the delay estimate's error and early room echoes."""
 
-
 PRE_DELAY = 160
 """Samples of filter before the estimated direct path (10 ms), for estimation error."""
-
 
 MAX_DELAY_S = 1.0
 """The longest speaker-to-microphone delay looked for, timestamps included. Measured 0.39-0.42 s
 through PulseAudio with a 200 ms loop, and it moved 20 ms at once under load; Bluetooth speakers
 add 0.1-0.3 s. At 0.4 s a run whose delay grew past it never found the echo again."""
 
-
 KEEP_ENERGY_S = 12.0
 """Energies in and out are kept this long: the longest utterance transcribed (8 s) and a wait."""
-
 
 MIN_DELAY_S = -0.1
 """Echo may seem to come before the sound was played: both timestamps are estimates."""
 
-
 ESTIMATE_S = 1.0
 """Microphone history cross-correlated with the reference to find the bulk delay."""
 
-
 FIRST_ESTIMATE_S = 0.6
 """The first delay estimate needs only this much history: until then the echo goes through."""
-
 
 ESTIMATE_EVERY = 5
 """Re-estimate the bulk delay every this many microphone blocks (~0.5 s) while sound is played:
 clocks drift (measured ~0.5 samples/s through PulseAudio's loopback), streams restart."""
 
-
 ESTIMATE_EVERY_LOST = 3
 """Re-estimate this often (~0.3 s) while the filter cancels little: the delay may have jumped."""
-
 
 DELAY_TOLERANCE = 8
 """A new delay estimate within this many samples of the current one is the same delay."""
@@ -85,23 +75,18 @@ DELAY_TOLERANCE = 8
 MIN_CORRELATION = 0.3
 """Normalized correlation at the found delay below which the estimate is not trusted."""
 
-
 STEP = 0.8
 """NLMS step size of the background filter (normalized by the reference power per bin)."""
-
 
 DOUBLE_TALK_RATIO = 4.0
 """Double talk: the filter leaves this many times more of the microphone's energy than usual."""
 
-
 MAX_DOUBLE_TALK_STEPS = 75
 """After this many 20 ms steps (1.5 s) of apparent double talk, the echo path must have changed."""
-
 
 HARM_RATIO = 2.0
 """Removing the echo may add energy (the user's voice and the echo partly cancel in the air),
 but never doubles it unless the filter is wrong."""
-
 
 SILENT_POWER = 1e-7
 """Mean square of a reference block below which it is silence (-70 dBFS): no adaptation."""

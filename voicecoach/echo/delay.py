@@ -9,10 +9,8 @@ from voicecoach.audio import SAMPLE_RATE_HZ
 DRIFT_SPAN_S = 12.0
 """Delay estimates older than this are dropped from the drift fit (the drift itself may change)."""
 
-
 MIN_DRIFT_SPAN_S = 1.5
 """Estimates must span this long before a drift is fitted; until then the delay is held still."""
-
 
 INTERPOLATION_TAPS = 16
 """Windowed-sinc taps for reading the reference between samples (flat to ~7 kHz)."""

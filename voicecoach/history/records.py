@@ -12,18 +12,14 @@ from voicecoach.routine import Routine, Tempo
 SET_DONE = "set_done"
 """The Record kind of a finished (or cut short) set: the one that becomes a `sets` row."""
 
-
 COMMAND = "command"
 """The kind the recorder saves each command heard under."""
-
 
 SKIPPED = "skipped"
 """The Record kind of "skip": the rest of that exercise is left out, also when resuming."""
 
-
 LADDER_MOVES: Mapping[str, str] = {"easier": "to", "harder": "to", "safety": "gentler"}
 """Record kinds that move an exercise along its ladder -> the data key naming the new rung."""
-
 
 COUNTED_EVENTS: Mapping[str, str] = {
     "commands": COMMAND,
@@ -48,7 +44,6 @@ class Status(StrEnum):
 
 
 RESUMABLE = frozenset({Status.RUNNING, Status.INTERRUPTED, Status.STOPPED})
-
 
 SESSION_ENDS: Mapping[str, Status] = {"finished": Status.FINISHED, "stopped": Status.STOPPED}
 """Record kinds that end the session, and the status each leaves."""

@@ -75,6 +75,4 @@ MIGRATIONS: tuple[Migration, ...] = (
         CREATE INDEX events_by_session ON events (session_id);
     """)),
 )
-
-
 SCHEMA_VERSION = MIGRATIONS[-1].version

@@ -28,7 +28,6 @@ from voicecoach.routine import Routine
 
 HISTORY_FILE_NAME = "history.sqlite3"
 
-
 LOCK_TIMEOUT_S = 2.0
 """How long a write waits for another program's lock: long enough for a reader, short enough
 that a stuck lock costs the workout one short stall before history turns itself off."""

@@ -62,8 +62,6 @@ def _check_cue_text(value: Any) -> Any:
 
 
 CueText = Annotated[str, BeforeValidator(_check_cue_text), Field(max_length=300)]
-
-
 Pool = Annotated[
     tuple[CueText, ...],
     BeforeValidator(_as_pool),
@@ -77,7 +75,6 @@ Pool = Annotated[
         }
     ),
 ]
-
 
 _SLUG = re.compile(r"[^a-z0-9]+")
 

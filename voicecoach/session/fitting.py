@@ -32,6 +32,8 @@ def speech_s(texts: Sequence[str], timer: CueTimer) -> float:
     return sum(durations) + CUE_GAP_S * max(0, len(durations) - 1)
 
 
+# ---- pools, verbosity and fitting -----------------------------------------------------------
+
 
 @dataclass
 class Rotation:

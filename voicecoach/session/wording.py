@@ -17,8 +17,6 @@ _ONES = (
     "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen",
     "nineteen",
 )
-
-
 _TENS = ("", "", "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety")
 
 
@@ -65,109 +63,42 @@ def countdown_text(seconds_left: float) -> str:
     return number_words(n) if n <= 3 else f"{number_words(n)} seconds"
 
 
-# ---- fixed sentences (none may contain a command phrase; see tests/test_session_wording.py) ------------
+# ---- fixed sentences (none may contain a command phrase; see tests/test_session_wording.py) ---
 
 GET_IN_POSITION = "Get in position."
-
-
 PICKING_UP = "Picking up where you left off."
-
-
 PAUSED = "Paused. Take your time."
-
-
 STILL_PAUSED = "Still paused. Take your time."
-
-
 RESUMED = "Back to it."
-
-
 NOTHING_SAID_YET = "I haven't said anything yet."
-
-
 SET_DONE = "Set done."
-
-
 EXERCISE_DONE = "Exercise done."
-
-
 ENDING_SET_EARLY = "Okay, ending this set early."
-
-
 ENDING_BREAK_EARLY = "Okay, here comes the next set."
-
-
 MOVING_ON = "Okay, moving on."
-
-
 LAST_EXERCISE_LEFT_OUT = "Okay, that was the last exercise."
-
-
 WORKOUT_COMPLETE = "Workout complete. Great job."
-
-
 WORKOUT_ENDED = "Workout ended. Well done."
-
-
 SAFETY = "End the set now. Lie still, bring your knees to your chest, and breathe."
-
-
 SAFETY_NO_GENTLER = "If anything still feels wrong, call it a day."
-
-
 LONGER_PHASES = "Okay, longer phases from here."
-
-
 QUICKER_PHASES = "Okay, quicker phases from here."
-
-
 LONGEST_PHASES = "The phases are already as long as they get."
-
-
 QUICKEST_PHASES = "The phases are already as quick as they get."
-
-
 HOLD_HAS_NO_TEMPO = "A hold has no tempo; breathe steadily."
-
-
 GENTLEST_FEWER_REPS = "This is already the gentlest version, so two fewer reps instead."
-
-
 GENTLEST_SHORTER_HOLD = "This is already the gentlest version, so a shorter hold instead."
-
-
 TOUGHEST_LONGER_REPS = "This is already the toughest version, so each rep gets longer instead."
-
-
 TOUGHEST_LONGER_HOLD = "This is already the toughest version, so a longer hold instead."
-
-
 LONGEST_HOLD = "The hold is already as long as it gets."
-
-
 SHORTEST_HOLD = "The hold is already as short as it gets."
-
-
 LAST_SET_OF_WORKOUT = "This is the last set of the workout."
-
-
 HOLD_BEGIN = "Hold."
-
-
 OTHER_SIDE = "Other side."
-
-
 HALFWAY = "Halfway."
-
-
 LAST_REP = "Last one."
-
-
 MIC_LOST = "I can't hear you right now; I'll keep counting."
-
-
 MIC_BACK = "I can hear you again."
-
 
 NOT_NOW = {
     "ready": "We haven't begun yet.",
@@ -179,7 +110,6 @@ NOT_NOW = {
     "stopped": "The workout is over.",
 }
 """The short answer to a command that means nothing in a state (keyed by State value)."""
-
 
 DEFAULT_PHASE_CUES: dict[Phase, tuple[str, ...]] = {
     Phase.LIFT: ("Up.", "And up."),

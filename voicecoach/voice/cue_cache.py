@@ -22,18 +22,14 @@ from voicecoach.voice.tts import Renderer, open_renderer
 if TYPE_CHECKING:
     from voicecoach.files import VoiceSettings
 
-
 CUE_RATE_HZ = 22_050
 """espeak-ng's native rate; every cached WAV is stored at this rate so playback never resamples."""
-
 
 SILENCE_LEVEL = 0.01
 """Below this amplitude (-40 dBFS) counts as silence when trimming a render."""
 
-
 TAIL_KEEP_S = 0.04
 """espeak ends every utterance with ~0.33 s of silence; keep only this much so durations are real."""
-
 
 Progress = Callable[[int, int, str], None]
 """Called as (done, total, text) while a cold cache renders."""

@@ -9,7 +9,7 @@ tools=$(mktemp -d)
 trap 'rm -rf "$tools"' EXIT
 python3 -m venv "$tools"
 "$tools/bin/python" -m pip install -q pip-tools==7.6.2
-"$tools/bin/pip-compile" --quiet --generate-hashes --allow-unsafe --strip-extras \
+CUSTOM_COMPILE_COMMAND="bash .ci/lock.sh" "$tools/bin/pip-compile" --quiet --generate-hashes --allow-unsafe --strip-extras \
   --extra test --all-build-deps --no-emit-find-links --no-emit-index-url \
   --output-file requirements.lock "$@" pyproject.toml
 echo "requirements.lock refreshed; now run: bash .ci/test"

@@ -15,14 +15,11 @@ import time
 from dataclasses import dataclass
 
 from voicecoach.commands import Command
-from voicecoach.cues import EstimatedCueTimer
 from voicecoach.events import CommandHeard, Cue, Earcon, Snapshot
-from voicecoach.pacer import SchedulerPacer
+from voicecoach.files import load_settings
 from voicecoach.routine import Routine, load_routine_text
-from voicecoach.runner import Runner
-from voicecoach.session import Session
-from voicecoach.settings import load_settings
-from voicecoach.simulation import SimulationParams, simulate
+from voicecoach.session import EstimatedCueTimer, Runner, SchedulerPacer, Session
+from voicecoach.sim import SimulationParams, simulate
 from voicecoach.states import State
 
 TEMPO = "4-0-2-0"

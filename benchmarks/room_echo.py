@@ -13,14 +13,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from voicecoach.audio import SAMPLE_RATE_HZ, to_pcm16
 from voicecoach.commands import Command
-from voicecoach.corpus import Clip
-from voicecoach.ears.base import SAMPLE_RATE_HZ, Recognizer
-from voicecoach.ears.gate import EchoGate, GatePolicy
-from voicecoach.ears.listener import Heard, Listener
-from voicecoach.echo_cancel import EchoCanceller
-from voicecoach.speaking import SpeakingSignal
-from voicecoach.synth import to_pcm16
+from voicecoach.ears import EchoGate, GatePolicy, Heard, Listener, Recognizer
+from voicecoach.echo.canceller import EchoCanceller
+from voicecoach.echo.coach_speech import SpeakingSignal
+from voicecoach.sim.corpus import Clip
 
 DELAY_S = 0.2
 """Speaker to microphone, timestamps included (PulseAudio's loop measured 0.39 s, a laptop less)."""

@@ -33,12 +33,12 @@ if __package__ in (None, ""):  # run as a script: make the project importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks.room_echo import CueTrack, cue_track, hear_in_room
-from voicecoach import corpus
+from voicecoach.audio import SAMPLE_RATE_HZ, to_pcm16
 from voicecoach.commands import Command, normalize
-from voicecoach.corpus import Clip, Speaker
-from voicecoach.ears.base import SAMPLE_RATE_HZ, Recognizer
-from voicecoach.ears.gate import GatePolicy
-from voicecoach.synth import Noise, make_noise, speech_rms, to_pcm16
+from voicecoach.ears import GatePolicy, Recognizer
+from voicecoach.sim import corpus
+from voicecoach.sim.corpus import Clip, Speaker
+from voicecoach.sim.synth import Noise, make_noise, speech_rms
 
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
 BLOCK_S = 0.1
@@ -59,7 +59,7 @@ Factory = Callable[[Mapping[Command, Sequence[str]]], Recognizer]
 
 def backends(phrases: Mapping[Command, Sequence[str]]) -> dict[str, Factory]:
     """Every backend available here, each followed by its no-grammar baseline."""
-    from voicecoach.ears.pocketsphinx_backend import PocketsphinxRecognizer
+    from voicecoach.ears.recognizers.pocketsphinx import PocketsphinxRecognizer
 
     found: dict[str, Factory] = {
         # The confidence floor is applied here (like the echo gate does), not in the backend,
@@ -68,13 +68,13 @@ def backends(phrases: Mapping[Command, Sequence[str]]) -> dict[str, Factory]:
         "pocketsphinx-baseline": lambda p: PocketsphinxRecognizer(p, use_grammar=False),
     }
     if _has_whisper():
-        from voicecoach.ears.whisper_backend import WhisperRecognizer
+        from voicecoach.ears.recognizers.whisper import WhisperRecognizer
 
         found["whisper"] = lambda p: WhisperRecognizer(p)
         found["whisper-baseline"] = lambda p: WhisperRecognizer(p, restricted=False)
     model = _vosk_model()
     if model is not None:
-        from voicecoach.ears.vosk_backend import ENGLISH_FILLERS, VoskRecognizer
+        from voicecoach.ears.recognizers.vosk import ENGLISH_FILLERS, VoskRecognizer
 
         found["vosk"] = lambda p: VoskRecognizer(model, p, fillers=ENGLISH_FILLERS)
         found["vosk-baseline"] = lambda p: VoskDictation(model, p)
@@ -83,7 +83,7 @@ def backends(phrases: Mapping[Command, Sequence[str]]) -> dict[str, Factory]:
 
 def _has_whisper() -> bool:
     """Whether faster-whisper and its tiny.en weights are installed."""
-    from voicecoach.ears.whisper_model import is_whisper_installed
+    from voicecoach.ears.recognizers.whisper_model import is_whisper_installed
 
     return is_whisper_installed()
 
@@ -91,7 +91,7 @@ def _has_whisper() -> bool:
 def _vosk_model() -> Path | None:
     """An English Vosk model if one is installed (models.find_model, else VOSK_MODEL_PATH)."""
     try:
-        from voicecoach.models import find_model
+        from voicecoach.ears import find_model
 
         hit = find_model()
         return hit.path if hit is not None else None
@@ -110,7 +110,7 @@ class VoskDictation:
     def __init__(self, model_path: Path, phrases: Mapping[Command, Sequence[str]]) -> None:
         import vosk
 
-        from voicecoach.ears.vosk_backend import load_model
+        from voicecoach.ears.recognizers.vosk import load_model
 
         self._index = {normalize(p): c for c, items in phrases.items() for p in items}
         self._recognizer = vosk.KaldiRecognizer(load_model(str(model_path)), SAMPLE_RATE_HZ)
@@ -129,7 +129,7 @@ class VoskDictation:
         return self._result(self._recognizer.FinalResult())
 
     def _result(self, raw: str) -> list:
-        from voicecoach.ears.base import Recognition
+        from voicecoach.ears import Recognition
 
         text = json.loads(raw).get("text", "")
         if not text:
@@ -153,7 +153,7 @@ class Corpus:
 
 def load_phrases(config_file: Path | None = None) -> dict[Command, tuple[str, ...]]:
     """The command phrases from the settings (shipped defaults, user file, `--config FILE`)."""
-    from voicecoach.settings import load_settings
+    from voicecoach.files import load_settings
 
     return load_settings(config_file).settings.commands
 
@@ -337,14 +337,15 @@ def mixer_delays_s(count: int, seed: int = 0) -> list[float]:
     text, rendered by espeak-ng and trimmed like the cue cache does; the sound card's own output
     latency is not included (no device here).
     """
-    from voicecoach import cues
-    from voicecoach.cue_cache import trim_silence
+    from voicecoach.audio import resample
     from voicecoach.events import Cue, CueKind
-    from voicecoach.player import BLOCK_FRAMES, CueMixer
-    from voicecoach.synth import resample
+    from voicecoach.session import wording
+    from voicecoach.voice.cue_cache import trim_silence
+    from voicecoach.voice.mixer import CueMixer
+    from voicecoach.voice.player import BLOCK_FRAMES
 
     rate_hz = 22050
-    audio = trim_silence(resample(COACH.say(cues.PAUSED), SAMPLE_RATE_HZ, rate_hz), rate_hz)
+    audio = trim_silence(resample(COACH.say(wording.PAUSED), SAMPLE_RATE_HZ, rate_hz), rate_hz)
 
     class Rendered:
         """The one pre-rendered cue the mixer asks for."""
@@ -361,7 +362,7 @@ def mixer_delays_s(count: int, seed: int = 0) -> list[float]:
     for _ in range(count):
         mixer = CueMixer(Rendered())
         asked_s = 10.0 + float(rng.uniform(0, block_s))
-        mixer.offer(Cue(cues.PAUSED, CueKind.ACK), asked_s)
+        mixer.offer(Cue(wording.PAUSED, CueKind.ACK), asked_s)
         start_s = 10.0 + block_s  # the first callback after the request
         out = np.zeros(BLOCK_FRAMES, dtype=np.float32)
         while True:
@@ -496,11 +497,11 @@ def tune(phrases: Mapping[Command, Sequence[str]], quick: bool, backend: str) ->
     clips += corpus.phrase_clips([*corpus.CHATTER, *cues[::3]], others[::-1],
                                  corpus.Condition(Noise.PINK, 10.0), seed=10)
     if backend == "whisper":
-        from voicecoach.ears.whisper_backend import WhisperRecognizer
+        from voicecoach.ears.recognizers.whisper import WhisperRecognizer
 
         recognizer: Any = WhisperRecognizer(phrases, min_confidence=0.0)
     else:
-        from voicecoach.ears.pocketsphinx_backend import PocketsphinxRecognizer
+        from voicecoach.ears.recognizers.pocketsphinx import PocketsphinxRecognizer
 
         recognizer = PocketsphinxRecognizer(phrases, min_confidence=0.0)
     evidence, labels, is_command = [], [], []
@@ -518,7 +519,7 @@ def tune(phrases: Mapping[Command, Sequence[str]], quick: bool, backend: str) ->
     # pocketsphinx's closed grammar turns most speech into some command: its model is fitted
     # strict (classes weighed equally). Whisper's matches are mostly right: a plain probability.
     model = fit(evidence, labels, balanced=backend != "whisper")
-    where = "whisper_backend.py" if backend == "whisper" else "rejection.py"
+    where = "ears/recognizers/whisper.py" if backend == "whisper" else "ears/rejection.py"
     print(f"{len(labels)} utterances, {sum(labels)} right commands; paste into {where}:")
     print(model)
     conf = np.array([model.confidence(e) for e in evidence])
@@ -558,7 +559,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         tune(phrases, args.quick, args.tune)
         return 0
     if args.min_confidence is None:
-        from voicecoach.settings import load_settings
+        from voicecoach.files import load_settings
 
         args.min_confidence = load_settings(args.config).settings.recognition.min_confidence
     available = backends(phrases)

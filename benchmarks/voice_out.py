@@ -18,15 +18,14 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tests.pulse import PulseServer, PulseUnavailable, reinit_portaudio
-from voicecoach.cue_cache import CueCache
+from tests.fixtures.pulse import PulseServer, PulseUnavailable, reinit_portaudio
 from voicecoach.events import Cue, CueKind
-from voicecoach.paths import PROJECT_ROOT
-from voicecoach.player import SoundDevicePlayer
+from voicecoach.files import load_settings
+from voicecoach.files.paths import PROJECT_ROOT
 from voicecoach.routine import load_routine
-from voicecoach.settings import load_settings
-from voicecoach.simulation import simulate
-from voicecoach.tts import EspeakNgRenderer, Pyttsx3Renderer, Renderer
+from voicecoach.sim import simulate
+from voicecoach.voice import CueCache, SoundDevicePlayer
+from voicecoach.voice.tts import EspeakNgRenderer, Pyttsx3Renderer, Renderer
 
 ROUTINE = PROJECT_ROOT / "routines" / "leg-lifts.yaml"
 RENDER_TARGET_S = 5.0

@@ -9,13 +9,14 @@ import sys
 import numpy as np
 import pytest
 
-from tests.pulse import pulse_fixture
+from tests.fixtures.pulse import pulse_fixture
+from voicecoach.audio import read_wav
 from voicecoach.cli import main
-from voicecoach.cue_cache import open_cache, read_wav
-from voicecoach.paths import PROJECT_ROOT
+from voicecoach.files import load_settings
+from voicecoach.files.paths import PROJECT_ROOT
 from voicecoach.routine import load_routine
-from voicecoach.settings import load_settings
-from voicecoach.simulation import simulate
+from voicecoach.sim import simulate
+from voicecoach.voice.cue_cache import open_cache
 
 pulse = pulse_fixture()
 LEG_LIFTS = PROJECT_ROOT / "routines" / "leg-lifts.yaml"

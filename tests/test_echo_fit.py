@@ -6,11 +6,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from tests.test_echo_cancel import CUES, DEVICE_HZ, ROOM, Room, cancel, coach_track, say
+from tests.test_echo_canceller import CUES, DEVICE_HZ, ROOM, Room, cancel, coach_track, say
+from voicecoach.audio import SAMPLE_RATE_HZ as RATE_HZ
+from voicecoach.audio import resample
 from voicecoach.ears.gate import MIN_KEPT_DB
-from voicecoach.echo_cancel import RATE_HZ, PlayedAudio
-from voicecoach.echo_fit import unexplained_db
-from voicecoach.synth import resample
+from voicecoach.echo.fit import unexplained_db
+from voicecoach.echo.played import PlayedAudio
 
 MAX_DELAY = RATE_HZ  # the canceller looks up to 1 s back
 MIN_DELAY = RATE_HZ // 10  # and 0.1 s ahead (timestamps are estimates)

@@ -6,8 +6,12 @@ from dataclasses import dataclass, field
 from enum import IntEnum, StrEnum
 
 from voicecoach.commands import Command
+from voicecoach.routine import Phase
 from voicecoach.states import State
-from voicecoach.tempo import Phase
+
+CUE_GAP_S = 0.15
+"""Silence between two cues said back to back: the session fits cues into phases with it and the
+mixer leaves it between sounds, so what is planned is what is heard."""
 
 
 class CueKind(IntEnum):

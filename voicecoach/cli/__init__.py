@@ -11,6 +11,8 @@ from pathlib import Path
 from voicecoach import __version__
 from voicecoach.errors import VoicecoachError
 
+__all__ = ["add_model_option", "add_routine_argument", "build_parser", "main"]
+
 COMMAND_GROUPS = (
     "voicecoach.cli.files",
     "voicecoach.cli.workout",

@@ -6,8 +6,8 @@ import argparse
 import importlib.util
 import sys
 
-from voicecoach import paths
 from voicecoach.errors import UsageError
+from voicecoach.files import paths
 
 BENCHMARK = paths.PROJECT_ROOT / "benchmarks" / "voice_control.py"
 

@@ -15,11 +15,11 @@ from rich.table import Table
 from voicecoach.audio import default_device
 from voicecoach.cli import add_model_option
 from voicecoach.commands import Command
+from voicecoach.echo.coach_speech import SpeakingSignal
 from voicecoach.errors import AudioDeviceError
 from voicecoach.events import CommandHeard, Event
+from voicecoach.files import Backend, Settings, load_settings
 from voicecoach.routine import find_routine, load_routine
-from voicecoach.settings import Backend, Settings, load_settings
-from voicecoach.speaking import SpeakingSignal
 
 DEFAULT_WAV = Path("voicecoach-demo.wav")
 
@@ -70,18 +70,12 @@ def _audio_out(args: argparse.Namespace, settings: Settings) -> Path | None:
 def cmd_demo(args: argparse.Namespace) -> int:
     """Run the demo session and print its summary; exit 1 if a spoken command was missed."""
     from voicecoach.cli.workout import _prepare_cues
-    from voicecoach.cues import all_texts
-    from voicecoach.demo import Director, demo_routine
-    from voicecoach.ears.factory import choose_recognizer, gate_for
-    from voicecoach.ears.listener import Listener
+    from voicecoach.ears import Listener, choose_recognizer, gate_for
     from voicecoach.history import HistoryRecorder
-    from voicecoach.live import open_view
-    from voicecoach.pacer import SchedulerPacer
-    from voicecoach.printed_voice import PrintedVoice
-    from voicecoach.runner import Runner
-    from voicecoach.session import Session
-    from voicecoach.virtual_mic import VirtualMicrophone
-    from voicecoach.voice_factory import open_voice
+    from voicecoach.session import Runner, SchedulerPacer, Session, all_texts
+    from voicecoach.sim import Director, VirtualMicrophone, demo_routine
+    from voicecoach.views import open_view
+    from voicecoach.voice import PrintedVoice, open_voice
 
     settings = load_settings(args.config).settings
     routine_path = find_routine("leg-lifts")
@@ -129,7 +123,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def _print_summary(director: object, reason: str, audio_out: Path | None, history: Path) -> None:
-    from voicecoach.demo import Director
+    from voicecoach.sim import Director
 
     assert isinstance(director, Director)
     console = Console(stderr=False)

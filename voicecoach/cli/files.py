@@ -9,11 +9,11 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from voicecoach import paths
 from voicecoach.cli import add_routine_argument
 from voicecoach.errors import Problem, RoutineError
+from voicecoach.files import load_settings, paths
 from voicecoach.routine import Routine, find_routine, load_routine, routine_files
-from voicecoach.settings import load_settings
+from voicecoach.sim import planned_duration_s
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -66,7 +66,7 @@ def cmd_list(args: argparse.Namespace) -> int:
             table.add_row(path.stem, f"[red]invalid: {exc.lines()[0]}[/red]", "", "", str(path))
             continue
         table.add_row(path.stem, routine.name, str(len(routine.exercises)),
-                      format_duration(routine.planned_duration_s()), str(path))
+                      format_duration(planned_duration_s(routine)), str(path))
     Console().print(table)
     return 0
 
@@ -75,7 +75,7 @@ def cmd_show(args: argparse.Namespace) -> int:
     """Print the plan of one routine."""
     routine = load_routine(find_routine(args.routine))
     console = Console()
-    console.print(f"[bold]{routine.name}[/bold]  ({format_duration(routine.planned_duration_s())}"
+    console.print(f"[bold]{routine.name}[/bold]  ({format_duration(planned_duration_s(routine))}"
                   f" planned, count-in {routine.count_in_s:g} s)")
     if routine.description:
         console.print(routine.description.strip())
@@ -112,7 +112,7 @@ def cmd_check(args: argparse.Namespace) -> int:
             problems.extend(exc.problems)
             continue
         print(f"{path}: ok ({routine.name}, {len(routine.exercises)} exercises, "
-              f"{format_duration(routine.planned_duration_s())})")
+              f"{format_duration(planned_duration_s(routine))})")
     if problems:
         raise RoutineError(problems)
     return 0

@@ -9,24 +9,32 @@ import threading
 import time
 from pathlib import Path
 
-from voicecoach.audio import default_device, list_devices, resolve_device
+from voicecoach.audio import (
+    SAMPLE_RATE_HZ,
+    default_device,
+    list_devices,
+    read_wav_16k,
+    resolve_device,
+    to_pcm16,
+)
 from voicecoach.cli import add_model_option
 from voicecoach.commands import STATE_GRAMMAR, Command
-from voicecoach.ears.base import SAMPLE_RATE_HZ
-from voicecoach.ears.capture import BLOCK_FRAMES, Capture
-from voicecoach.ears.factory import choose_recognizer, gate_for
-from voicecoach.ears.listener import Heard, Listener
-from voicecoach.errors import ModelError, VoicecoachError
-from voicecoach.models import (
+from voicecoach.ears import (
+    BLOCK_FRAMES,
     DEFAULT_MODEL,
+    Capture,
+    Heard,
+    Listener,
+    choose_recognizer,
     download_with_bar,
     find_model,
+    gate_for,
     installed_models,
     lookup_order,
 )
-from voicecoach.settings import Backend, load_settings
+from voicecoach.errors import ModelError, VoicecoachError
+from voicecoach.files import Backend, load_settings
 from voicecoach.states import State
-from voicecoach.synth import read_wav, to_pcm16
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -101,7 +109,7 @@ def cmd_listen(args: argparse.Namespace) -> int:
     """Recognize commands from a file or the microphone and print them as JSON lines."""
     settings = load_settings(args.config).settings
     # the file or the microphone first: a mistake there is reported before a model loads
-    pcm = to_pcm16(read_wav(args.file)) if args.file is not None else None
+    pcm = to_pcm16(read_wav_16k(args.file)) if args.file is not None else None
     device = None
     if pcm is None:
         device = resolve_device(args.device or settings.audio.input_device, "input")

@@ -8,13 +8,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from voicecoach.cli import add_routine_argument
-from voicecoach.cue_cache import open_cache, progress_bar
+from voicecoach.cli.progress import progress_bar
 from voicecoach.events import Cue, CueKind, Earcon
-from voicecoach.settings import load_settings
+from voicecoach.files import load_settings
+from voicecoach.voice import open_cache
 
 if TYPE_CHECKING:
-    from voicecoach.simulation import TimelineRecord
-    from voicecoach.wav_out import TimedSound
+    from voicecoach.views import TimelineRecord
+    from voicecoach.voice import TimedSound
 
 SAY_TIMEOUT_S = 60.0
 
@@ -53,8 +54,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def cmd_say(args: argparse.Namespace) -> int:
     """Speak one phrase and wait until it has been heard."""
-    from voicecoach.player import SoundDevicePlayer
-    from voicecoach.voice_factory import open_voice
+    from voicecoach.voice import SoundDevicePlayer, open_voice
 
     settings = load_settings(args.config).settings
     cache, _ = open_cache(settings.voice)
@@ -86,10 +86,10 @@ def cmd_voices(args: argparse.Namespace) -> int:
 
 def cmd_render(args: argparse.Namespace) -> int:
     """Simulate the routine with no commands and mix every cue at its time into one WAV."""
+    from voicecoach.cli.workout import prepare_workout
     from voicecoach.routine import find_routine, load_routine
-    from voicecoach.simulation import simulate
-    from voicecoach.voice_factory import prepare_workout
-    from voicecoach.wav_out import mix_timeline
+    from voicecoach.sim import simulate
+    from voicecoach.voice import mix_timeline
 
     settings = load_settings(args.config).settings
     routine = load_routine(find_routine(args.routine))

@@ -11,19 +11,19 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from voicecoach.cli import add_model_option, add_routine_argument
+from voicecoach.echo.coach_speech import SpeakingSignal
 from voicecoach.errors import AudioDeviceError, UsageError
 from voicecoach.events import Cue, CueKind, Event
+from voicecoach.files import Settings, Verbosity, load_settings
 from voicecoach.history import HistoryRecorder
 from voicecoach.ports import Ears, Post, Recorder, Voice
 from voicecoach.routine import Routine, find_routine, load_routine
-from voicecoach.settings import Settings, Verbosity, load_settings
-from voicecoach.speaking import SpeakingSignal
 
 if TYPE_CHECKING:
-    from voicecoach.cue_cache import CueCache
-    from voicecoach.ears.listener import Heard
+    from voicecoach.ears import Heard
     from voicecoach.session import StartAt
-    from voicecoach.timeline_view import TimelineView
+    from voicecoach.views import TimelineView
+    from voicecoach.voice import CueCache, Progress
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -107,12 +107,12 @@ def _open_history(args: argparse.Namespace, routine: Routine, routine_path: Path
 
 def _simulate(args: argparse.Namespace, settings: Settings, routine: Routine,
               verbosity: Verbosity, recorder: Recorder | None, start: StartAt | None) -> int:
-    from voicecoach.simulation import (
+    from voicecoach.sim import (
         SimulationParams,
         read_command_script,
         simulate,
-        write_timeline,
     )
+    from voicecoach.views import write_timeline
 
     commands = read_command_script(args.commands, settings.commands) if args.commands else []
     records = simulate(routine, SimulationParams.from_settings(settings, verbosity), commands,
@@ -132,7 +132,7 @@ def _simulate(args: argparse.Namespace, settings: Settings, routine: Routine,
 def make_voice(settings: Settings, args: argparse.Namespace, post: Post,
                speaking: SpeakingSignal, cache: CueCache) -> Voice:
     """The coach's voice: --audio-out file, else the speaker, else printed cues (said once)."""
-    from voicecoach.voice_factory import open_voice
+    from voicecoach.voice import open_voice
 
     voice, note = open_voice(settings, post, args.audio_out, speaking=speaking, cache=cache)
     _warn(note)
@@ -145,7 +145,7 @@ def open_microphone(settings: Settings, args: argparse.Namespace, post: Post,
     """Ears on the microphone, or None and the reason there are none (said once by the caller)."""
     if args.keyboard:
         return None, "--keyboard"
-    from voicecoach.ears.factory import open_ears
+    from voicecoach.ears import open_ears
 
     try:
         ears, note = open_ears(settings, post, speaking, model=args.model, offline=args.offline,
@@ -162,8 +162,7 @@ def make_ears(microphone: Ears | None, why_not: str, settings: Settings, is_pane
     Raw keys and typed lines both read stdin, so a terminal with the panel gets keys
     (`--quiet` gives typed lines instead).
     """
-    from voicecoach.keyboard import TypedCommands
-    from voicecoach.keys import EarsGroup, Keyboard
+    from voicecoach.ears import EarsGroup, Keyboard, TypedCommands
 
     if is_panel:
         if microphone is None:
@@ -180,8 +179,8 @@ def make_ears(microphone: Ears | None, why_not: str, settings: Settings, is_pane
 
 def _prepare_cues(settings: Settings, routine: Routine) -> CueCache:
     """Render every cue before the workout, so nothing is synthesized while you exercise."""
-    from voicecoach.cue_cache import open_cache, progress_bar
-    from voicecoach.voice_factory import prepare_workout
+    from voicecoach.cli.progress import progress_bar
+    from voicecoach.voice import open_cache
 
     cache, note = open_cache(settings.voice)
     _warn(note)
@@ -190,12 +189,27 @@ def _prepare_cues(settings: Settings, routine: Routine) -> CueCache:
     return cache
 
 
+def prepare_workout(
+    cache: CueCache, routine: Routine, settings: Settings, progress: Progress | None = None,
+) -> int:
+    """Render, before the workout starts, everything the coach is known to say in it.
+
+    That is every cue text of the routine plus every line of the workout simulated with no
+    commands (counts, set and rest announcements, the ending). Answers to commands not in
+    that list are rendered when first said (~15-30 ms). Returns how many were rendered.
+    """
+    from voicecoach.sim import simulate
+
+    spoken = [record.text for record in simulate(routine, settings, cue_timer=cache) if record.text]
+    return cache.prepare([*routine.all_cue_texts(), *spoken], progress)
+
+
 def _open_timeline(path: Path | None, clock: Callable[[], float], cache: CueCache,
                    closing: ExitStack) -> TimelineView | None:
     """The live timeline file (--timeline), closed when the workout ends."""
     if path is None:
         return None
-    from voicecoach.timeline_view import TimelineView
+    from voicecoach.views import TimelineView
 
     timeline = TimelineView(path, clock, cache)
     closing.callback(timeline.close)
@@ -205,14 +219,10 @@ def _open_timeline(path: Path | None, clock: Callable[[], float], cache: CueCach
 def _run_live(args: argparse.Namespace, settings: Settings, routine: Routine,
               verbosity: Verbosity, recorder: Recorder | None, start: StartAt | None,
               closing: ExitStack) -> int:
-    from voicecoach.cues import all_texts
-    from voicecoach.ears.listener import Listener
-    from voicecoach.live import LiveView, mic_level_of, open_view
-    from voicecoach.pacer import SchedulerPacer
-    from voicecoach.printed_voice import PrintedVoice
-    from voicecoach.runner import Runner
-    from voicecoach.session import Session
-    from voicecoach.timeline_view import ViewTee, VoiceTee
+    from voicecoach.ears import Listener
+    from voicecoach.session import Runner, SchedulerPacer, Session, all_texts
+    from voicecoach.views import LiveView, ViewTee, VoiceTee, mic_level_of, open_view
+    from voicecoach.voice import PrintedVoice
 
     inbox: queue.Queue[Event] = queue.Queue()
     speaking = SpeakingSignal()

@@ -8,9 +8,6 @@ from typing import Protocol
 
 from voicecoach.commands import Command
 
-SAMPLE_RATE_HZ = 16_000
-"""Both backends' acoustic models are trained on 16 kHz mono speech."""
-
 
 @dataclass(frozen=True)
 class Recognition:

@@ -8,8 +8,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from voicecoach.audio import import_sounddevice, release_stream
-from voicecoach.ears.base import SAMPLE_RATE_HZ
+from voicecoach.audio import SAMPLE_RATE_HZ, import_sounddevice, release_stream
 from voicecoach.errors import AudioDeviceError
 
 BLOCK_S = 0.1

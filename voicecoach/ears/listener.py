@@ -7,10 +7,11 @@ from collections import deque
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
 
+from voicecoach.audio import SAMPLE_RATE_HZ
 from voicecoach.commands import STATE_GRAMMAR, Command
-from voicecoach.ears.base import SAMPLE_RATE_HZ, Recognition, Recognizer
+from voicecoach.ears.base import Recognition, Recognizer
 from voicecoach.ears.gate import EchoGate
-from voicecoach.echo_cancel import EchoCanceller
+from voicecoach.echo.canceller import EchoCanceller
 from voicecoach.events import CommandHeard, MicrophoneBack, MicrophoneLost
 from voicecoach.ports import Post
 from voicecoach.states import State
@@ -31,7 +32,7 @@ class Heard:
     """How much of its sound the echo canceller let through (None without one)."""
 
 
-class Timeline:
+class AudioClock:
     """Maps recognizer audio time (seconds of PCM fed) to the monotonic clock, block by block.
 
     Per-block anchors keep the mapping right across gaps (a reconnected device) and clock drift.
@@ -82,7 +83,7 @@ class Listener:
         self._on_heard = on_heard
         self._post = post
         self._source: object | None = None
-        self._timeline = Timeline()
+        self._timeline = AudioClock()
         self._lock = threading.Lock()
         self._wanted: frozenset[Command] | None = None
         self.on_block: Callable[[bytes], None] | None = None

@@ -17,6 +17,8 @@ import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from rapidfuzz.distance import Levenshtein
+
 from voicecoach.commands import normalize
 
 SPELLING_WEIGHT = 1.5
@@ -26,12 +28,7 @@ SPELLING_WEIGHT = 1.5
 
 def phone_distance(heard: Sequence[str], expected: Sequence[str]) -> int:
     """Levenshtein distance between two phone sequences (or two strings, letter by letter)."""
-    row = list(range(len(expected) + 1))
-    for i, phone in enumerate(heard, start=1):
-        diagonal, row[0] = row[0], i
-        for j, want in enumerate(expected, start=1):
-            diagonal, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, diagonal + (phone != want))
-    return row[-1]
+    return Levenshtein.distance(heard, expected)
 
 
 @functools.cache

@@ -1,0 +1,44 @@
+"""The coach must never say a command word: it would hear itself (every shipped routine's cues)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from voicecoach.commands import contained_phrases
+from voicecoach.files import load_settings, paths
+from voicecoach.routine import load_routine
+
+ROUTINES = sorted(Path(paths.SHIPPED_ROUTINES_DIR).glob("*.yaml"))
+
+
+def test_there_are_shipped_routines() -> None:
+    assert ROUTINES, f"no routines in {paths.SHIPPED_ROUTINES_DIR}"
+
+
+@pytest.mark.parametrize("path", ROUTINES, ids=[p.stem for p in ROUTINES])
+def test_no_cue_contains_a_command_phrase(path: Path) -> None:
+    phrases = load_settings().settings.commands
+    texts = load_routine(path).all_cue_texts()
+    assert texts, "a routine with no cue texts cannot be checked"
+    offending = {text: found for text in texts if (found := contained_phrases(text, phrases))}
+    assert offending == {}, f"{path.name}: cues containing command phrases"
+
+
+def _built_in_texts() -> list[str]:
+    """The engine's own sentences (acknowledgements, counts, countdowns, phase cues)."""
+    from voicecoach.session import wording
+
+    texts = [v for k, v in vars(wording).items() if k.isupper() and isinstance(v, str)]
+    texts += list(wording.NOT_NOW.values())
+    texts += [t for pool in wording.DEFAULT_PHASE_CUES.values() for t in pool]
+    texts += [wording.count_text(n) for n in range(1, 31)]
+    texts += [wording.countdown_text(s) for s in range(1, 121)]
+    return texts
+
+
+def test_no_built_in_cue_contains_a_command_phrase() -> None:
+    phrases = load_settings().settings.commands
+    offending = {t: found for t in _built_in_texts() if (found := contained_phrases(t, phrases))}
+    assert offending == {}

@@ -1,0 +1,177 @@
+"""Vosk recognizer restricted to the command phrases, with a state-aware grammar and a fast path."""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections.abc import Collection, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from voicecoach.audio import SAMPLE_RATE_HZ
+from voicecoach.commands import ALWAYS_HEARD, Command, normalize
+from voicecoach.ears.base import Recognition
+from voicecoach.errors import ModelError
+
+UNKNOWN = "[unk]"
+"""Vosk's garbage word: lets out-of-grammar speech land somewhere other than a command."""
+
+FAST_COMMANDS: frozenset[Command] = frozenset({Command.STOP, Command.PAUSE})
+"""Acted on from a partial result, without waiting for the end of the utterance."""
+
+SPOTTED_MIN_CONFIDENCE = 0.8
+"""A stop/safety phrase found inside a longer utterance counts only if this sure of each word."""
+
+STABLE_PARTIALS = 2
+"""A partial must read the same this many blocks running before the fast path trusts it."""
+
+
+ENGLISH_FILLERS: tuple[str, ...] = (
+    "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
+    "lift", "lower", "slowly", "hold", "breathe", "legs", "back", "flat", "keep", "your",
+    "the", "and", "okay", "yes", "no", "good", "now", "up", "down", "set", "reps", "side",
+    "done", "great", "time", "that", "this", "is", "it", "you", "i", "a",
+)
+"""Common and workout words in the English grammar: other speech, and the coach's own cues,
+decode as these (a rejection) instead of being forced onto the nearest command."""
+
+
+@functools.lru_cache(maxsize=2)
+def load_model(path: str) -> Any:
+    """Load a Vosk model once per process (a small model takes seconds and ~100 MB)."""
+    import vosk
+
+    vosk.SetLogLevel(-1)
+    try:
+        return vosk.Model(str(Path(path)))
+    except Exception as exc:  # vosk raises a bare Exception when Kaldi cannot read the files
+        raise ModelError(f"cannot load the Vosk model in {path} ({exc}); "
+                         "re-download it with `voicecoach model download`") from exc
+
+
+class VoskRecognizer:
+    """Streams 16 kHz PCM into a KaldiRecognizer whose grammar is only the phrases heard now."""
+
+    name = "vosk"
+
+    def __init__(
+        self,
+        model_path: Path | str,
+        phrases: Mapping[Command, Sequence[str]],
+        commands: Collection[Command] | None = None,
+        fillers: Collection[str] = (),
+    ) -> None:
+        import vosk
+
+        self._model = load_model(str(model_path))
+        self._phrases = {c: [normalize(p) for p in items] for c, items in phrases.items()}
+        self._commands: frozenset[Command] = frozenset(commands or self._phrases)
+        every_phrase = {p for items in self._phrases.values() for p in items}
+        self._fillers = sorted({normalize(f) for f in fillers} - every_phrase - {""})
+        self._recognizer = vosk.KaldiRecognizer(self._model, SAMPLE_RATE_HZ, self._grammar())
+        self._recognizer.SetWords(True)
+        if hasattr(self._recognizer, "SetPartialWords"):
+            self._recognizer.SetPartialWords(True)
+        self._partial_run: tuple[str, int] = ("", 0)
+        self._fast_fired: Command | None = None
+
+    @property
+    def fillers(self) -> tuple[str, ...]:
+        """The non-command words in the grammar (command phrases themselves are left out)."""
+        return tuple(self._fillers)
+
+    @property
+    def commands(self) -> frozenset[Command]:
+        """The commands the grammar currently holds."""
+        return self._commands
+
+    def _grammar(self) -> str:
+        words = sorted({p for c in self._commands for p in self._phrases.get(c, ())})
+        # ensure_ascii=False: Vosk looks words up verbatim, so "\\uc815" would miss "정".
+        return json.dumps([*words, *self._fillers, UNKNOWN], ensure_ascii=False)
+
+    def set_commands(self, commands: Collection[Command]) -> None:
+        """Swap the grammar to these commands (takes effect from the next audio fed)."""
+        wanted = frozenset(commands)
+        if wanted != self._commands:
+            self._commands = wanted
+            self._recognizer.SetGrammar(self._grammar())
+
+    def accept(self, pcm: bytes) -> list[Recognition]:
+        """Feed audio; returns a finished utterance, or a stable stop/pause partial (fast path)."""
+        if self._recognizer.AcceptWaveform(pcm):
+            return self._final(json.loads(self._recognizer.Result()))
+        return self._fast_path(json.loads(self._recognizer.PartialResult()))
+
+    def flush(self) -> list[Recognition]:
+        """End of stream: decode whatever is still open."""
+        return self._final(json.loads(self._recognizer.FinalResult()))
+
+    def command_of(self, text: str) -> Command | None:
+        """The command whose phrase is exactly `text` (among those in the grammar now)."""
+        key = normalize(text)
+        return next((c for c in self._commands if key in self._phrases.get(c, ())), None)
+
+    def _final(self, result: Mapping[str, Any]) -> list[Recognition]:
+        fired, self._fast_fired = self._fast_fired, None
+        self._partial_run = ("", 0)
+        recognition = self._recognition(result.get("text", ""), result.get("result", []), False)
+        if recognition is None or (fired is not None and recognition.command is fired):
+            return []  # silence, or the fast path already acted on this utterance
+        return [recognition]
+
+    def _fast_path(self, partial: Mapping[str, Any]) -> list[Recognition]:
+        text = str(partial.get("partial", ""))
+        seen, count = self._partial_run
+        self._partial_run = (text, count + 1 if text == seen else 1)
+        if self._fast_fired is not None or self._partial_run[1] != STABLE_PARTIALS:
+            return []
+        recognition = self._recognition(text, partial.get("partial_result", []), True)
+        if recognition is None or recognition.command not in FAST_COMMANDS:
+            return []
+        self._fast_fired = recognition.command
+        return [recognition]
+
+    def _recognition(
+        self, text: str, words: Sequence[Mapping[str, Any]], is_partial: bool
+    ) -> Recognition | None:
+        """A Recognition for non-empty text; [unk] or text that is not one phrase gets None.
+
+        A final result that is not one phrase may still hold a stop or safety phrase: spoken over
+        the coach's voice, "stop" arrives wrapped in words decoded from the echo.
+        """
+        if not text.strip():
+            return None
+        command = None if UNKNOWN in text else self.command_of(text)
+        spotted = None if command is not None or is_partial else self._spot(words)
+        if spotted is not None:
+            command, words = spotted
+            text = " ".join(str(w["word"]) for w in words)
+        confidences = [float(w.get("conf", 1.0)) for w in words]
+        return Recognition(
+            command=command,
+            text=text,
+            confidence=min(confidences) if confidences else 0.0,
+            backend=self.name,
+            is_partial=is_partial,
+            start_s=float(words[0]["start"]) if words else None,
+            end_s=float(words[-1]["end"]) if words else None,
+            is_spotted=spotted is not None,
+        )
+
+    def _spot(
+        self, words: Sequence[Mapping[str, Any]]
+    ) -> tuple[Command, Sequence[Mapping[str, Any]]] | None:
+        """The first always-heard phrase inside `words` whose every word is confidently heard."""
+        spoken = [normalize(str(w.get("word", ""))) for w in words]
+        for start in range(len(words)):
+            for command in sorted(self._commands & ALWAYS_HEARD):
+                for phrase in self._phrases.get(command, ()):
+                    n = len(phrase.split())
+                    run = words[start : start + n]
+                    if (
+                        " ".join(spoken[start : start + n]) == phrase
+                        and min(float(w.get("conf", 1.0)) for w in run) >= SPOTTED_MIN_CONFIDENCE
+                    ):
+                        return command, run
+        return None

@@ -1,0 +1,257 @@
+"""Whisper (faster-whisper's CTranslate2 model, tiny.en): the accurate offline English recognizer.
+
+Audio is cut into utterances by loudness (ears/endpoint.py). Each one is transcribed freely, with
+the phrases allowed now as the prompt (it steers spelling and wording towards them), and becomes
+a command only if the transcript is one of those phrases, or sounds nearly like one
+(ears/phonetic.py: "Paws." is "pause"). Whisper writes out whatever else it heard, so unlike a
+closed grammar it has a natural "none of these": other speech comes out as other words.
+
+Speech longer than any command is still transcribed (up to MAX_SPOTTING_S) to find a stop or
+safety phrase inside it: "stop" said over the coach's voice arrives wrapped in the cue's words.
+Such results are marked `is_spotted`; the echo gate accepts them only while the coach speaks.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from voicecoach.commands import ALWAYS_HEARD, Command, normalize
+from voicecoach.ears.base import Recognition
+from voicecoach.ears.endpoint import EndpointedRecognizer, Utterance
+from voicecoach.ears.phonetic import PhraseMatcher, phones_of
+from voicecoach.ears.recognizers.whisper_model import WINDOW_S, Transcriber, load_model
+from voicecoach.ears.rejection import Features, RejectionModel
+
+MAX_COMMAND_S = 2.5
+"""Longer speech is never one whole command (only a stop or safety phrase inside it counts)."""
+
+MAX_SPOTTING_S = 8.0
+"""Longer stretches of speech are not transcribed at all (saves CPU on long coach cues)."""
+
+MAX_SOUND_DISTANCE = 0.34
+"""A transcript that is no allowed phrase may still sound like one: up to a third of the phrase's
+phones may differ ("Easy." for "easier"). Measured: 0.5 also took in ~2x the false accepts."""
+
+FILLERS = frozenset({"okay", "ok", "please", "um", "uh", "hmm", "oh"})
+"""Words people wrap commands in ("okay, stop", "pause please"); dropped from either end."""
+
+MIN_CONFIDENCE = 0.3
+"""Below this a transcript that matches a phrase is still rejected here (the echo gate then
+applies recognition.min_confidence)."""
+
+MIN_PROBABILITY = 0.3
+"""Whisper's own token probability below which a match is no command, whatever the model says:
+noise onsets and breathing sometimes come out as a prompted phrase ("What's next?") at ~0.2;
+right commands measured 0.4-0.98."""
+
+MAX_NO_SPEECH_PROB = 0.6
+"""Above this Whisper itself thinks the audio holds no speech (breath, a thump)."""
+
+EARLY_SILENCE_S = 0.12
+"""After this much quiet a short utterance is decoded already; a whole allowed phrase (not a
+prefix of another) is acted on at once instead of after END_SILENCE_S (saves ~0.2 s)."""
+
+EARLY_DIP_S = 0.21
+"""Or after this long well under the words' loudness (a breath right after the command): dips
+inside running speech are shorter; at 0.12 s they added ~10 false accepts per 10 minutes."""
+
+EARLY_MAX_S = 1.5
+"""Only utterances up to this long are decoded early (commands take 0.3-1.3 s; longer speech
+that pauses is more likely a sentence going on)."""
+
+END_SILENCE_S = 0.3
+"""Quiet that ends an utterance for good (shorter cut "how many ... left" in two)."""
+
+PAD_S = 0.5
+"""Audio kept around each utterance: in noise the endpointer hears only a word's loud core, and
+Whisper needs the rest (measured: breath noise at 10 dB 81 -> 86 %, clean unchanged)."""
+
+
+@dataclass(frozen=True)
+class TranscriptEvidence(Features):
+    """What the confidence model knows about one matched transcript."""
+
+    log_probability: float
+    """Mean log probability of the tokens Whisper wrote."""
+    no_speech: float
+    sound_distance: float
+    """How far the transcript sounds from the phrase (0 when it is the phrase)."""
+    n_phones: int
+    """Phones in the phrase: one-syllable phrases are matched by chance more easily."""
+    speech_s: float
+    """Length of the utterance (capped at MAX_COMMAND_S)."""
+
+
+CONFIDENCE_MODEL = RejectionModel(
+    weights=(0.224, 0.0582, -0.1082, 0.1487, -0.1056),
+    bias=1.9558,
+    mean=(-0.3272, 0.0137, 0.009, 6.2175, 1.2184),
+    scale=(0.2341, 0.0139, 0.0499, 2.5848, 0.5602),
+)
+"""P(the matched command is what was said | evidence): fitted by
+`python benchmarks/voice_control.py --tune whisper` on the "tune" half of the speakers."""
+
+
+def command_text(text: str) -> str:
+    """The transcript normalized, without leading or trailing filler words."""
+    words = normalize(text).split()
+    while words and words[0] in FILLERS:
+        words.pop(0)
+    while words and words[-1] in FILLERS:
+        words.pop()
+    return " ".join(words)
+
+
+def without_repeats(text: str) -> str:
+    """tiny.en sometimes writes a short command over and over ("Faster. Faster."): once is it."""
+    kept: list[str] = []
+    for sentence in re.split(r"(?<=[.!?,])\s+", text.strip()):
+        if sentence and (not kept or normalize(sentence) != normalize(kept[-1])):
+            kept.append(sentence)
+    return " ".join(kept)
+
+
+def prompt_for(phrases: Collection[str]) -> str:
+    """The allowed phrases as short sentences ("Pause. How many left."): as a comma list the
+    prompt made tiny.en repeat single words ("pause, pause, pause")."""
+    return " ".join(f"{p[:1].upper()}{p[1:]}." for p in sorted(phrases))
+
+
+def spot(words: str, phrases: Collection[str], matcher: PhraseMatcher
+         ) -> tuple[str, str, float] | None:
+    """(words heard, phrase, distance) for the run of words inside `words` that is one of
+    `phrases`, or sounds most like one within MAX_SOUND_DISTANCE: over the coach's voice "stop"
+    often comes out as "top". An exact run wins (distance 0), even of words not in the dictionary."""
+    spoken = words.split()
+    best: tuple[str, str, float] | None = None
+    for phrase in phrases:
+        n = len(phrase.split())
+        for start in range(len(spoken) - n + 1):
+            heard = " ".join(spoken[start : start + n])
+            near = matcher.nearest(heard, among=[phrase]) if heard != phrase else None
+            distance = 0.0 if heard == phrase else (near.distance if near else 1.0)
+            if distance <= MAX_SOUND_DISTANCE and (best is None or distance < best[2]):
+                best = (heard, phrase, distance)
+    return best
+
+
+class WhisperRecognizer(EndpointedRecognizer):
+    """A Recognizer on Whisper: free transcription, then a match to an allowed phrase."""
+
+    name = "whisper"
+
+    def __init__(
+        self,
+        phrases: Mapping[Command, Sequence[str]],
+        commands: Collection[Command] | None = None,
+        *,
+        model: Any = None,
+        model_dir: Path | str | None = None,
+        compute_type: str = "int8",
+        cpu_threads: int = 0,
+        beam_size: int = 3,
+        window_s: float = WINDOW_S,
+        end_silence_s: float = END_SILENCE_S,
+        min_confidence: float = MIN_CONFIDENCE,
+        restricted: bool = True,
+    ) -> None:
+        """`model` is an already loaded WhisperModel (tests and benchmarks share one).
+
+        `restricted=False` is the benchmark's baseline: no prompt, every command allowed in every
+        state, only exact phrases (no sound-alike matching, no spotting).
+        """
+        super().__init__(end_silence_s, MAX_SPOTTING_S, PAD_S,
+                         (EARLY_SILENCE_S, EARLY_DIP_S, EARLY_MAX_S) if restricted else None)
+        model = model if model is not None else load_model(model_dir, compute_type, cpu_threads)
+        self._transcriber = Transcriber(model, window_s, beam_size)
+        self._index = {normalize(p): c for c, items in phrases.items() for p in items}
+        self._matcher = PhraseMatcher(self._index)
+        self._min_confidence = min_confidence
+        self._restricted = restricted
+        self._commands: frozenset[Command] = frozenset()
+        self._allowed: dict[str, Command] = {}
+        self._always_heard: list[str] = []
+        """The allowed stop/safety phrases: the only ones looked for inside longer speech."""
+        self._prompt = ""
+        self.set_commands(set(self._index.values()) if commands is None else commands)
+        self.last_evidence: TranscriptEvidence | None = None
+        """The confidence model's inputs for the latest credible match (for tuning it)."""
+
+    @property
+    def commands(self) -> frozenset[Command]:
+        """The commands that may be returned now."""
+        return self._commands
+
+    def set_commands(self, commands: Collection[Command]) -> None:
+        """Only these commands may be returned; the prompt lists only their phrases."""
+        self._commands = frozenset(commands if self._restricted else self._index.values())
+        self._allowed = {p: c for p, c in self._index.items() if c in self._commands}
+        self._always_heard = [p for p, c in self._allowed.items() if c in ALWAYS_HEARD]
+        self._prompt = prompt_for(self._allowed) if self._restricted else ""
+
+    def recognize(self, utterance: Utterance) -> Recognition | None:
+        """Transcribe one utterance and match it; speech that is no command keeps its text."""
+        if not self._allowed:
+            return None
+        # Room for a cue's words around a spotted "stop": ~4 tokens per second of speech.
+        max_tokens = 12 + round(4 * max(0.0, utterance.duration_s - 1.0))
+        transcript = self._transcriber.transcribe(utterance.pcm, self._prompt, max_tokens)
+        if not transcript.text:
+            return None
+        text = without_repeats(transcript.text)
+        key = command_text(text)
+        phrase, heard, distance, is_spotted = self._match(key, utterance.duration_s > MAX_COMMAND_S)
+        command = self._allowed.get(phrase) if phrase is not None else None
+        if command is None:
+            return Recognition(None, text, 0.0, self.name, end_s=utterance.end_s,
+                               start_s=utterance.start_s)
+        evidence = TranscriptEvidence(
+            math.log(max(transcript.probability, 1e-9)), transcript.no_speech, distance,
+            len(phones_of(phrase) or ()), min(utterance.duration_s, MAX_COMMAND_S))
+        # The same floor for stop/safety spotted over the coach: a lower one (0.15) let a "stop"
+        # invented from the cue's echo end a workout in a clean-clone CI run.
+        is_doubtful = (transcript.no_speech > MAX_NO_SPEECH_PROB or
+                       transcript.probability * (1 - transcript.no_speech) < MIN_PROBABILITY)
+        # Doubtful matches never count, so they stay out of the model's tuning data too.
+        self.last_evidence = None if is_doubtful else evidence
+        confidence = 0.0 if is_doubtful else CONFIDENCE_MODEL.confidence(evidence)
+        # A spotted phrase keeps the words heard, so the echo gate can tell the cue's own words
+        # ("hold at the top") from the user's "stop" said over it.
+        return Recognition(command if confidence >= self._min_confidence else None,
+                           heard if is_spotted else text, confidence, self.name,
+                           end_s=utterance.end_s, start_s=utterance.start_s,
+                           is_spotted=is_spotted, sound_distance=distance)
+
+    def is_sure(self, recognition: Recognition) -> bool:
+        """An early result stands when its transcript is, word for word, an allowed phrase of
+        its command that no longer allowed phrase begins with ("pause" could still become "pause
+        workout"). Not a sound-alike, not with fillers: "Please. Skip." was the start of a
+        sentence that went on, in the benchmark's chatter."""
+        phrase = normalize(recognition.text)
+        return (not recognition.is_spotted and recognition.command is not None
+                and self._allowed.get(phrase) is recognition.command
+                and not any(other.startswith(f"{phrase} ") for other in self._allowed))
+
+    def _match(self, key: str, is_long: bool) -> tuple[str | None, str, float, bool]:
+        """(allowed phrase, the words that matched it, how far they sound from it, whether it
+        was spotted inside longer speech)."""
+        if not is_long:
+            if key in self._allowed:
+                return key, key, 0.0, False
+            if not self._restricted:
+                return None, key, 0.0, False
+            near = self._matcher.nearest(key, among=self._allowed)
+            if near is not None and near.distance <= MAX_SOUND_DISTANCE:
+                return near.phrase, key, near.distance, False
+        if not self._restricted:
+            return None, key, 0.0, False
+        spotted = spot(key, self._always_heard, self._matcher)
+        if spotted is None:
+            return None, key, 0.0, False
+        heard, phrase, distance = spotted
+        return phrase, heard, distance, True

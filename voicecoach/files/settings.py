@@ -1,0 +1,304 @@
+"""Layered TOML settings: shipped defaults, then the user's file, then --config, key by key."""
+
+from __future__ import annotations
+
+import difflib
+import re
+import tomllib
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from voicecoach.commands import Command, normalize
+from voicecoach.errors import ConfigError, Problem
+from voicecoach.files import paths
+from voicecoach.files.reading import LineMap, Path_, read_user_file, validation_problems
+
+
+class TtsEngine(StrEnum):
+    """Which text-to-speech renderer to use."""
+
+    AUTO = "auto"
+    PYTTSX3 = "pyttsx3"
+    ESPEAK_NG = "espeak-ng"
+
+
+class Backend(StrEnum):
+    """Which speech recognizer to use."""
+
+    AUTO = "auto"
+    VOSK = "vosk"
+    WHISPER = "whisper"
+    POCKETSPHINX = "pocketsphinx"
+
+
+class ListeningMode(StrEnum):
+    """Whether commands other than stop/safety are heard while the coach speaks."""
+
+    GATED = "gated"
+    BARGE_IN = "barge-in"
+
+
+class Verbosity(StrEnum):
+    """How often form cues are spoken."""
+
+    MINIMAL = "minimal"
+    NORMAL = "normal"
+    CHATTY = "chatty"
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class VoiceSettings(_Section):
+    """How the coach sounds."""
+
+    engine: TtsEngine = TtsEngine.AUTO
+    voice: str = ""
+    rate_wpm: int = Field(165, ge=80, le=400)
+    volume: float = Field(0.9, ge=0.0, le=1.0)
+    language: str = Field("en-us", min_length=2, max_length=20)
+
+
+class AudioSettings(_Section):
+    """Which devices to use (empty = system default)."""
+
+    input_device: str | int = ""
+    output_device: str | int = ""
+
+
+class RecognitionSettings(_Section):
+    """How commands are heard."""
+
+    backend: Backend = Backend.AUTO
+    model_path: str = ""
+    auto_download: bool = True
+    listening_mode: ListeningMode = ListeningMode.GATED
+    gate_tail_s: float = Field(0.3, ge=0.0, le=5.0)
+    min_confidence: float = Field(0.6, ge=0.0, le=1.0)
+    echo_cancel: bool = True
+
+
+class CoachingSettings(_Section):
+    """How much the coach talks."""
+
+    verbosity: Verbosity = Verbosity.NORMAL
+
+
+Phrases = Annotated[tuple[Annotated[str, Field(min_length=1, max_length=60)], ...],
+                    Field(min_length=1)]
+
+
+class CommandSettings(_Section):
+    """The phrases for every command; each command needs at least one."""
+
+    start: Phrases
+    pause: Phrases
+    resume: Phrases
+    stop: Phrases
+    skip: Phrases
+    repeat: Phrases
+    easier: Phrases
+    harder: Phrases
+    slower: Phrases
+    faster: Phrases
+    how_many_left: Phrases
+    whats_next: Phrases
+    rest: Phrases
+    ready: Phrases
+    safety: Phrases
+
+    @field_validator("*")
+    @classmethod
+    def _has_words(cls, phrases: tuple[str, ...]) -> tuple[str, ...]:
+        for phrase in phrases:
+            if not normalize(phrase):
+                raise ValueError(f"phrase {phrase!r} has no words; write the words to say")
+        return phrases
+
+
+class Settings(_Section):
+    """Every setting, validated and immutable."""
+
+    voice: VoiceSettings
+    audio: AudioSettings
+    recognition: RecognitionSettings
+    coaching: CoachingSettings
+    command_phrases: CommandSettings = Field(alias="commands")
+
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+
+    @property
+    def commands(self) -> dict[Command, tuple[str, ...]]:
+        """The phrase table keyed by Command, as the recognizers and keyboard want it."""
+        return {c: getattr(self.command_phrases, c.value) for c in Command}
+
+
+@dataclass(frozen=True)
+class LoadedSettings:
+    """Settings plus where each value came from (`voicecoach config` shows both)."""
+
+    settings: Settings
+    sources: Mapping[str, str]
+    files: tuple[Path, ...]
+
+
+_SECTION_MODEL: dict[str | None, type[BaseModel]] = {
+    None: Settings,
+    "voice": VoiceSettings,
+    "audio": AudioSettings,
+    "recognition": RecognitionSettings,
+    "coaching": CoachingSettings,
+    "commands": CommandSettings,
+}
+
+
+def _model_for(path: Path_) -> type[BaseModel] | None:
+    return _SECTION_MODEL.get(str(path[0]) if path else None)
+
+
+def _toml_lines(text: str) -> LineMap:
+    """Line of each `[table]` and `key =` so errors can point at them (tomllib gives none)."""
+    lines: LineMap = {}
+    table: tuple[str, ...] = ()
+    for number, line in enumerate(text.splitlines(), start=1):
+        header = re.match(r"\s*\[([A-Za-z0-9_.\-]+)\]\s*(#.*)?$", line)
+        if header:
+            table = tuple(header.group(1).split("."))
+            lines.setdefault(table, number)
+            continue
+        key = re.match(r"\s*([A-Za-z0-9_\-]+|\"[^\"]*\")\s*=", line)
+        if key:
+            lines.setdefault((*table, key.group(1).strip('"')), number)
+    return lines
+
+
+def _read_toml(path: Path) -> tuple[dict[str, Any], LineMap]:
+    text = read_user_file(path, "settings", ConfigError)
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        found = re.search(r"at line (\d+)", str(exc))
+        reason = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(exc))
+        raise ConfigError([Problem(str(path), int(found.group(1)) if found else None, "",
+                                   f"invalid TOML: {reason}",
+                                   fix="check quotes, brackets and `key = value` syntax")]) from None
+    return data, _toml_lines(text)
+
+
+def _leaves(data: Mapping[str, Any], prefix: tuple[str, ...] = ()) -> Iterator[tuple[str, ...]]:
+    for key, value in data.items():
+        if isinstance(value, Mapping):
+            yield from _leaves(value, (*prefix, key))
+        else:
+            yield (*prefix, key)
+
+
+def _merge(base: dict[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in override.items():
+        if isinstance(value, Mapping) and isinstance(merged.get(key), Mapping):
+            merged[key] = _merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def _check_phrases_unique(settings: Settings, where: Mapping[str, str],
+                          lines: Mapping[str, LineMap], layers: list[Path]) -> list[Problem]:
+    """A phrase owned by two commands is ambiguous: blame the command set in the later file."""
+    order = {str(p): i for i, p in enumerate(layers)}
+    owner: dict[str, Command] = {}
+    problems = []
+    for command, phrases in settings.commands.items():
+        for phrase in phrases:
+            key = normalize(phrase)
+            other = owner.setdefault(key, command)
+            if other is command:
+                continue
+            first, second = sorted(
+                (other, command), key=lambda c: order.get(where.get(f"commands.{c.value}", ""), 0)
+            )
+            file = where.get(f"commands.{second.value}", "")
+            problems.append(Problem(
+                file, lines.get(file, {}).get(("commands", second.value)),
+                f"commands.{second.value}", f"phrase already belongs to `{first.value}`",
+                got=repr(phrase), fix="give each phrase to one command only"))
+    return problems
+
+
+def settings_layers(config_file: Path | None) -> list[Path]:
+    """The files that make up the settings, lowest priority first."""
+    layers = [paths.DEFAULT_CONFIG_FILE]
+    if paths.user_config_file().is_file():
+        layers.append(paths.user_config_file())
+    if config_file is not None:
+        layers.append(Path(config_file))
+    return layers
+
+
+def load_settings(config_file: Path | None = None) -> LoadedSettings:
+    """Merge the settings layers and validate the result; ConfigError names file and line."""
+    merged: dict[str, Any] = {}
+    sources: dict[str, str] = {}
+    lines_by_file: dict[str, LineMap] = {}
+    layers = settings_layers(config_file)
+    for path in layers:
+        data, lines = _read_toml(path)
+        lines_by_file[str(path)] = lines
+        # Validate each layer's keys on their own so an error names the file that has it.
+        _validate_keys(data, str(path), lines)
+        merged = _merge(merged, data)
+        for leaf in _leaves(data):
+            sources[".".join(leaf[:2])] = str(path)
+    try:
+        settings = Settings.model_validate(merged)
+    except ValidationError as exc:
+        raise ConfigError(_locate(exc, sources, lines_by_file)) from None
+    problems = _check_phrases_unique(settings, sources, lines_by_file, layers)
+    if problems:
+        raise ConfigError(problems)
+    return LoadedSettings(settings, sources, tuple(layers))
+
+
+def _validate_keys(data: dict[str, Any], file: str, lines: LineMap) -> None:
+    """Unknown sections/keys in one layer, reported against that layer's file."""
+    problems = []
+    for section, body in data.items():
+        model = _SECTION_MODEL.get(section)
+        if model is None or section is None:
+            known = [k for k in _SECTION_MODEL if k]
+            problems.append(_unknown(file, lines, (section,), known))
+            continue
+        if not isinstance(body, dict):
+            problems.append(Problem(file, lines.get((section,)), section, "should be a table",
+                                    got=repr(body), fix=f"write it as [{section}]"))
+            continue
+        for key in body:
+            if key not in model.model_fields:
+                problems.append(_unknown(file, lines, (section, key), list(model.model_fields)))
+    if problems:
+        raise ConfigError(problems)
+
+
+def _unknown(file: str, lines: LineMap, path: tuple[str, ...], known: list[str]) -> Problem:
+    guess = difflib.get_close_matches(path[-1], known, n=1)
+    fix = f"did you mean `{guess[0]}`?" if guess else f"known keys: {', '.join(known)}"
+    return Problem(file, lines.get(path), ".".join(path), "unknown key", fix=fix)
+
+
+def _locate(exc: ValidationError, sources: Mapping[str, str],
+            lines_by_file: Mapping[str, LineMap]) -> list[Problem]:
+    """Attribute each merged-settings error to the file whose value caused it."""
+    problems = []
+    for error in exc.errors(include_url=False):
+        key = ".".join(str(p) for p in error["loc"][:2])
+        file = sources.get(key, str(paths.DEFAULT_CONFIG_FILE))
+        single = ValidationError.from_exception_data(exc.title, [error])  # type: ignore[list-item]
+        problems.extend(validation_problems(single, file, lines_by_file.get(file, {}), _model_for))
+    return problems

@@ -3,118 +3,35 @@ PlayedAudio, heard back delayed (and reverberated) with the user's "stop" on top
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from functools import cache
-
 import numpy as np
 import pytest
 
+from tests.fixtures.echo_room import (
+    CLOCK_S,
+    CUES,
+    DELAY_S,
+    DEVICE_HZ,
+    MIC_BLOCK,
+    OFFSET_S,
+    PLAY_BLOCK,
+    ROOM,
+    TALK,
+    Room,
+    cancel,
+    coach_track,
+    erle_db,
+    room_for,
+    say,
+    word_span,
+)
 from tests.fixtures.english_ears import PHRASES, commands_in, hear
 from voicecoach.audio import SAMPLE_RATE_HZ as RATE_HZ
-from voicecoach.audio import from_pcm16, resample, to_pcm16
+from voicecoach.audio import resample, to_pcm16
 from voicecoach.ears.gate import MIN_KEPT_DB
 from voicecoach.echo.canceller import EchoCanceller
 from voicecoach.echo.delay import estimate_delay, read_between
 from voicecoach.echo.played import PlayedAudio
 from voicecoach.echo.suppressor import LATENCY_SAMPLES, ResidualEchoSuppressor
-from voicecoach.sim.synth import synthesize
-
-DEVICE_HZ = 22050
-PLAY_BLOCK = 441  # 20 ms at the device rate
-MIC_BLOCK = 1600  # 100 ms, as the capture delivers
-CLOCK_S = 1000.0  # monotonic time when the test's audio starts
-DELAY_S = 0.17  # speaker to microphone
-OFFSET_S = 0.04  # the microphone's timestamps run late by this much
-CUES = ["Lift your legs slowly, keep your back flat.", "Lower slowly, keep your lower back pressed down.",
-        "Breathe out as you lift.", "Down, with control.", "Hold it there, two more to go."]
-TALK = "I think my legs are tired, how many are left"
-"""The user talking over the coach for ~3 s."""
-ROOM = ((0, 1.0), (37, 0.5), (151, -0.35), (420, 0.25), (777, -0.15), (1100, 0.1))
-"""A few decaying reflections (taps in samples at 16 kHz: up to ~70 ms)."""
-
-
-@cache
-def say(text: str, voice: str = "en-us", speed_wpm: int = 165) -> np.ndarray:
-    """espeak-ng speech, made once per test run."""
-    return synthesize(text, voice, speed_wpm)
-
-
-def coach_track(cues: list[str]) -> np.ndarray:
-    """The cues one after another with short pauses, after 0.5 s of silence, at 16 kHz."""
-    gap = np.zeros(round(0.3 * RATE_HZ), dtype=np.float32)
-    return np.concatenate([np.zeros(RATE_HZ // 2, dtype=np.float32)]
-                          + [part for cue in cues for part in (say(cue), gap)])
-
-
-@dataclass
-class Room:
-    """What the speaker played (device rate) and what the microphone heard (16 kHz)."""
-
-    played: np.ndarray
-    echo: np.ndarray
-    user: np.ndarray
-
-    @property
-    def mic(self) -> np.ndarray:
-        """Echo, the user's voice and faint hiss (-60 dBFS)."""
-        noise = 1e-3 * np.random.default_rng(7).standard_normal(len(self.echo))
-        return (self.echo + self.user + noise).astype(np.float32)
-
-
-def room_for(coach: np.ndarray, delay_s: float = DELAY_S, taps: tuple[tuple[int, float], ...] = ((0, 0.9),),
-             user_at_s: float | None = None, user_text: str = "stop") -> Room:
-    """Play `coach`; the microphone hears it resampled (as PulseAudio would), delayed, filtered."""
-    played = resample(coach, RATE_HZ, DEVICE_HZ)
-    heard = resample(played, DEVICE_HZ, RATE_HZ).astype(np.float64)
-    response = np.zeros(max(t for t, _ in taps) + 1)
-    for tap, gain in taps:
-        response[tap] = gain
-    delayed = np.concatenate([np.zeros(round(delay_s * RATE_HZ)), heard])[: len(heard)]
-    echo = np.convolve(delayed, response)[: len(heard)]
-    user = np.zeros(len(heard))
-    if user_at_s is not None:
-        word = 0.7 * say(user_text, "en-us+m3", 150)
-        at = round(user_at_s * RATE_HZ)
-        user[at : at + len(word)] = word[: len(user) - at]
-    return Room(played, echo, user)
-
-
-def cancel(room: Room, played: PlayedAudio | None = None, canceller: EchoCanceller | None = None,
-           clock_s: float = CLOCK_S, jitter_s: float = 0.002,
-           mic_block: int = MIC_BLOCK) -> tuple[np.ndarray, EchoCanceller]:
-    """Play and record in step from monotonic time `clock_s`, with jittery callback timestamps."""
-    rng = np.random.default_rng(1)
-    played = played or PlayedAudio()
-    canceller = canceller or EchoCanceller(played)
-    mic, out, sent = room.mic, [], 0
-    for block in range(len(mic) // mic_block):
-        block_end_s = clock_s + (block + 1) * mic_block / RATE_HZ
-        while sent < len(room.played) and clock_s + sent / DEVICE_HZ < block_end_s:
-            played.add(room.played[sent : sent + PLAY_BLOCK],
-                       clock_s + sent / DEVICE_HZ + rng.uniform(-jitter_s, jitter_s), DEVICE_HZ)
-            sent += PLAY_BLOCK
-        pcm = to_pcm16(mic[block * mic_block : (block + 1) * mic_block])
-        last_sample_s = block_end_s - 1 / RATE_HZ + OFFSET_S + rng.uniform(0, jitter_s)
-        out.append(from_pcm16(canceller.process(pcm, last_sample_s)))
-    late = round(canceller.latency_s * RATE_HZ)  # lined up with the microphone again
-    return np.concatenate([*out, np.zeros(late, dtype=np.float32)])[late:], canceller
-
-
-def erle_db(room: Room, out: np.ndarray, after_s: float = 3.0) -> float:
-    """Echo return loss enhancement over 20 ms frames with echo and without the user's voice."""
-    lo, n = round(after_s * RATE_HZ) // 320 * 320, len(out) // 320 * 320
-
-    def power(x: np.ndarray) -> np.ndarray:
-        return np.mean(np.asarray(x[lo:n], dtype=np.float64).reshape(-1, 320) ** 2, axis=1)
-
-    echo_only = (power(room.echo) > 1e-4) & (power(room.user) == 0)
-    return float(10 * np.log10(power(room.mic)[echo_only].sum() / power(out)[echo_only].sum()))
-
-
-def word_span(room: Room) -> slice:
-    """Where the user's voice is."""
-    voiced = np.flatnonzero(np.abs(room.user) > 1e-3)
-    return slice(voiced[0], voiced[-1] + 1)
 
 
 def test_played_audio_is_the_played_sound_at_16_khz_on_the_monotonic_clock() -> None:

@@ -145,13 +145,18 @@ class Listener:
             self._post(MicrophoneBack())
 
     def _echo_evidence(self, recognition: Recognition) -> tuple[float | None, bool]:
-        """(how much of the utterance's sound the echo canceller let through, whether it did not
-        yet know where the echo was when the utterance began); (None, False) without one."""
+        """(how much of the utterance's sound the echo canceller let through, or for a would-be
+        command the fitted second opinion if that let through less; whether it did not yet know
+        where the echo was when the utterance began); (None, False) without one."""
         if self._echo_canceller is None or recognition.end_s is None:
             return None, False
+        canceller = self._echo_canceller
         start_s = recognition.end_s if recognition.start_s is None else recognition.start_s
-        return (self._echo_canceller.kept_db(start_s, recognition.end_s),
-                not self._echo_canceller.was_echo_found(start_s))
+        kept_db = canceller.kept_db(start_s, recognition.end_s)
+        if kept_db is not None and recognition.command is not None:
+            fitted_db = canceller.fitted_kept_db(start_s, recognition.end_s)
+            kept_db = kept_db if fitted_db is None else min(kept_db, fitted_db)
+        return kept_db, not canceller.was_echo_found(start_s)
 
     def _judge(self, recognitions: list[Recognition]) -> list[Heard]:
         heard = []

@@ -141,19 +141,20 @@ class EchoCanceller:
 
     def kept_db(self, start_s: float, end_s: float) -> float | None:
         """How much of the microphone's energy is left in the output between two instants of
-        the output stream (seconds of it; 0 dB: nothing taken away), None if too long ago.
+        the output stream (seconds of it; 0 dB: nothing taken away), None if too long ago."""
+        return self._kept.kept_db(start_s, end_s)
 
-        Or less: what is left once a filter fitted to that stretch alone takes the played sound
-        away (fit.py), when the canceller, lost after an underrun, took away less.
-        """
-        kept = self._kept.kept_db(start_s, end_s)
+    def fitted_kept_db(self, start_s: float, end_s: float) -> float | None:
+        """The same, had a filter fitted to that stretch alone taken the played sound away
+        (fit.py): a second opinion that holds when the canceller, lost after an underrun, took
+        little away. ~12 ms, so asked only for would-be commands."""
         heard = self._kept.heard(start_s, end_s)
-        if kept is None or heard is None:
-            return kept
+        if heard is None:
+            return None
         samples, first = heard
         reference = self._played.samples(first - self._max_delay,
                                          len(samples) + self._max_delay - self._min_delay)
-        return min(kept, unexplained_db(samples, reference))
+        return unexplained_db(samples, reference)
 
     def was_echo_found(self, start_s: float) -> bool:
         """Whether the echo's delay was known from that instant of the output on."""

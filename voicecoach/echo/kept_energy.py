@@ -59,7 +59,7 @@ class KeptEnergy:
             return None
         first, last = span
         out = float(self._cleaned[np.arange(first, last) % self._size].sum())
-        samples = self._heard[np.arange(max(0, first - self._latency), last - self._latency) % self._size]
+        samples = self._heard[self._heard_indices(first, last)]
         heard = float(np.sum(samples * samples))
         if heard <= 0.0:
             return 0.0
@@ -71,8 +71,12 @@ class KeptEnergy:
         span = self._heard_span(start_s, end_s)
         if span is None:
             return None
-        at = np.arange(max(0, span[0] - self._latency), span[1] - self._latency) % self._size
+        at = self._heard_indices(*span)
         return self._heard[at].copy(), int(self._heard_at[at[0]])
+
+    def _heard_indices(self, first: int, last: int) -> np.ndarray:
+        """Ring positions of the microphone samples behind output samples [first, last)."""
+        return np.arange(max(0, first - self._latency), last - self._latency) % self._size
 
     def _heard_span(self, start_s: float, end_s: float) -> tuple[int, int] | None:
         """Output sample indices of [start_s, end_s], if all of it is still kept."""

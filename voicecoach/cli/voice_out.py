@@ -54,11 +54,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def cmd_say(args: argparse.Namespace) -> int:
     """Speak one phrase and wait until it has been heard."""
+    from voicecoach.echo.coach_speech import SpeakingSignal
     from voicecoach.voice import SoundDevicePlayer, open_voice
+    from voicecoach.voice.ducking import NoDucking, open_ducking
 
     settings = load_settings(args.config).settings
     cache, _ = open_cache(settings.voice)
-    voice, note = open_voice(settings, lambda event: None, args.audio_out, cache=cache)
+    speaking = SpeakingSignal()
+    voice, note = open_voice(settings, lambda event: None, args.audio_out, cache=cache,
+                             speaking=speaking)
+    ducking = NoDucking() if args.audio_out is not None else open_ducking(
+        settings.audio, speaking, lambda text: print(f"voicecoach: {text}", file=sys.stderr))
     try:
         voice.say(Cue(args.text, CueKind.INFO))
         if isinstance(voice, SoundDevicePlayer):
@@ -67,6 +73,7 @@ def cmd_say(args: argparse.Namespace) -> int:
             print(f"voicecoach: {note}", file=sys.stderr)
     finally:
         voice.close()
+        ducking.close()
     return 0
 
 

@@ -231,6 +231,10 @@ def _run_live(args: argparse.Namespace, settings: Settings, routine: Routine,
     timeline = _open_timeline(args.timeline, pacer.now_s, cache, closing)
     post = inbox.put if timeline is None else timeline.watch(inbox.put)
     voice = make_voice(settings, args, post, speaking, cache)
+    if args.audio_out is None:  # music is lowered under the coach's voice, restored on any exit
+        from voicecoach.voice.ducking import open_ducking
+
+        closing.callback(open_ducking(settings.audio, speaking, _warn).close)
     microphone, why_not = open_microphone(settings, args, inbox.put, speaking, all_texts(routine),
                                           on_heard=timeline.recognized if timeline else None)
     view = open_view(pacer.now_s, routine, is_quiet=args.quiet, phrases=settings.commands,

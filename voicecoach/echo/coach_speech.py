@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from voicecoach.echo.played import PlayedAudio
@@ -28,20 +29,36 @@ class SpeakingSignal:
         self._lock = threading.Lock()
         self._recent: list[CoachUtterance] = []
         self._keep = keep
+        self._listeners: list[Callable[[bool], None]] = []
+
+    def add_listener(self, listener: Callable[[bool], None]) -> None:
+        """Call `listener(True)` when an utterance starts and `listener(False)` when it stops.
+
+        It is called on the player's audio thread: it must return at once (enqueue, never wait).
+        """
+        with self._lock:
+            self._listeners = [*self._listeners, listener]
 
     def started(self, text: str, at_s: float | None = None) -> None:
         """The first sample of `text` went to the device at `at_s` (monotonic seconds)."""
         with self._lock:
             self._recent.append(CoachUtterance(text, time.monotonic() if at_s is None else at_s, None))
             del self._recent[: -self._keep]
+            listeners = self._listeners
+        for listener in listeners:
+            listener(True)
 
     def stopped(self, at_s: float | None = None) -> None:
         """The last sample of the current utterance went out (or it was interrupted)."""
         end = time.monotonic() if at_s is None else at_s
         with self._lock:
-            if self._recent and self._recent[-1].end_s is None:
-                last = self._recent[-1]
-                self._recent[-1] = CoachUtterance(last.text, last.start_s, end)
+            if not self._recent or self._recent[-1].end_s is not None:
+                return
+            last = self._recent[-1]
+            self._recent[-1] = CoachUtterance(last.text, last.start_s, end)
+            listeners = self._listeners
+        for listener in listeners:
+            listener(False)
 
     def is_gated(self, at_s: float, tail_s: float, end_tail_s: float | None = None) -> bool:
         """True while the coach speaks at `at_s`, starts within `tail_s` after it, or stopped

@@ -70,6 +70,8 @@ class AudioSettings(_Section):
 
     input_device: str | int = ""
     output_device: str | int = ""
+    duck_others_db: float = Field(12.0, ge=0.0, le=60.0)
+    """How much other programs' audio is lowered while the coach speaks (0 = not at all)."""
 
 
 class RecognitionSettings(_Section):

@@ -26,6 +26,8 @@ class PlayingStream:
     pid: int | None
     volume: tuple[float, ...]
     """Per-channel volume as pulsectl gives it (1.0 = 100 %, cubic in amplitude)."""
+    sink: int = -1
+    """The output device (sink index) it plays to."""
 
 
 class StreamControl(Protocol):
@@ -75,7 +77,7 @@ class PulseStreams:
         """Every sink input, with its application name, pid and volume."""
         return [
             PlayingStream(si.index, si.proplist.get("application.name", si.name or ""),
-                          _pid_of(si.proplist), tuple(si.volume.values))
+                          _pid_of(si.proplist), tuple(si.volume.values), si.sink)
             for si in self._call("list the streams", self._pulse.sink_input_list)
         ]
 

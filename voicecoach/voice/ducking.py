@@ -164,15 +164,23 @@ class Ducker:
             with contextlib.suppress(Exception):
                 self._warn(text)
 
-    def _is_other(self, stream: PlayingStream) -> bool:
-        return stream.pid != self._own_pid and stream.index not in self._ducked
+    def _to_lower(self, playing: list[PlayingStream]) -> list[PlayingStream]:
+        """Other programs' streams on the coach's output device(s), not lowered yet.
+
+        Only the coach's device: what plays elsewhere does not cover its voice, and may not be
+        music at all (a loopback into a microphone, a call on a headset). If the coach's own
+        stream is not seen (another sound path), every device counts.
+        """
+        own_sinks = {s.sink for s in playing if s.pid == self._own_pid}
+        return [s for s in playing if s.pid != self._own_pid and s.index not in self._ducked
+                and (not own_sinks or s.sink in own_sinks)]
 
     def _lower_new_streams(self) -> None:
         """Journal, then start lowering, every other program's stream not lowered yet."""
         factor = volume_factor(-self._depth_db)
         new = [
             DuckedStream(s.index, s.application, s.pid, s.volume, tuple(v * factor for v in s.volume))
-            for s in self._control.playing() if self._is_other(s)
+            for s in self._to_lower(self._control.playing())
         ]
         if not new:
             return

@@ -18,7 +18,7 @@ import pytest
 
 from tests.conftest import REPO_ROOT
 from tests.fixtures.pulse import SPEAKER_RATE_HZ, PulseServer, pulse_fixture, write_wav
-from voicecoach.audio.pulse_streams import PlayingStream, StreamControl
+from voicecoach.audio.pulse_streams import PlayingStream, PulseError, PulseStreams, StreamControl
 from voicecoach.echo.coach_speech import SpeakingSignal
 from voicecoach.files.settings import AudioSettings
 from voicecoach.voice.duck_journal import DuckedStream, journal_path, read_journal, write_journal
@@ -410,3 +410,32 @@ def test_after_kill_9_mid_cue_the_next_start_restores_the_music(room: Room) -> N
     times, level = tone_level_db(recording.samples, recording.rate_hz, window_s=0.05, hop_s=0.01)
     assert median_between(times, level, times[-1] - 0.5, times[-1]) == pytest.approx(
         20 * np.log10(TONE_LEVEL), abs=1.0)
+
+
+@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM])
+def test_ctrl_c_or_sigterm_mid_cue_brings_the_music_back_before_exiting(
+    room: Room, stop: signal.Signals,
+) -> None:
+    said(room.say("Ready."))
+    room.play_tone()
+    speaking = room.say(LONG_CUE)
+    try:
+        assert wait_for(lambda: (room.tone_volume() or 1.0) < 0.7, 60.0), "never lowered"
+        time.sleep(0.3)
+        assert speaking.poll() is None, "the cue ended before the signal"
+        speaking.send_signal(stop)
+        speaking.wait(timeout=10)
+    finally:
+        if speaking.poll() is None:
+            speaking.kill()
+        speaking.communicate(timeout=5)
+    assert room.tone_volume() == pytest.approx(1.0, abs=0.001)
+    assert room.journals() == []
+
+
+def test_pulse_streams_says_plainly_when_no_server_answers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("PULSE_SERVER", f"unix:{tmp_path / 'nothing-here'}")
+    with pytest.raises(PulseError, match="no PulseAudio server answers"):
+        PulseStreams()

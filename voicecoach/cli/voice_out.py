@@ -56,15 +56,17 @@ def cmd_say(args: argparse.Namespace) -> int:
     """Speak one phrase and wait until it has been heard."""
     from voicecoach.echo.coach_speech import SpeakingSignal
     from voicecoach.voice import SoundDevicePlayer, open_voice
-    from voicecoach.voice.ducking import NoDucking, open_ducking
+    from voicecoach.voice.ducking import Ducking, NoDucking, open_ducking
 
     settings = load_settings(args.config).settings
     cache, _ = open_cache(settings.voice)
     speaking = SpeakingSignal()
     voice, note = open_voice(settings, lambda event: None, args.audio_out, cache=cache,
                              speaking=speaking)
-    ducking = NoDucking() if args.audio_out is not None else open_ducking(
-        settings.audio, speaking, lambda text: print(f"voicecoach: {text}", file=sys.stderr))
+    ducking: Ducking = NoDucking()
+    if isinstance(voice, SoundDevicePlayer):  # other programs' audio is lowered under the phrase
+        ducking = open_ducking(settings.audio, speaking,
+                               lambda text: print(f"voicecoach: {text}", file=sys.stderr))
     try:
         voice.say(Cue(args.text, CueKind.INFO))
         if isinstance(voice, SoundDevicePlayer):

@@ -231,7 +231,7 @@ def _run_live(args: argparse.Namespace, settings: Settings, routine: Routine,
     timeline = _open_timeline(args.timeline, pacer.now_s, cache, closing)
     post = inbox.put if timeline is None else timeline.watch(inbox.put)
     voice = make_voice(settings, args, post, speaking, cache)
-    if args.audio_out is None:  # music is lowered under the coach's voice, restored on any exit
+    if args.audio_out is None and not isinstance(voice, PrintedVoice):  # music lowered under cues
         from voicecoach.voice.ducking import open_ducking
 
         closing.callback(open_ducking(settings.audio, speaking, _warn).close)

@@ -141,7 +141,7 @@ class Ducker:
                     next_scan = now + self._rescan_s
                 if self._gain_db != target:
                     self._step_toward(target)
-        except PulseError as exc:
+        except (PulseError, OSError) as exc:  # OSError: the journal cannot be written
             self._say(f"stopped lowering other programs' audio: {exc}")
         finally:
             self._restore_all()
@@ -238,7 +238,7 @@ class Ducker:
                 if self._gain_db < 0.0:
                     time.sleep(self._step_s)
             remove_journal(self._journal)
-        except PulseError as exc:  # the journal stays: the next start restores them
+        except (PulseError, OSError) as exc:  # the journal stays: the next start restores them
             self._say(f"could not bring other programs' volume back: {exc}")
 
 

@@ -250,6 +250,20 @@ def test_the_next_start_restores_what_a_killed_voicecoach_left_low(tmp_path: Pat
     assert len(lines) == 1 and lines[0].startswith("restored the volume of 1 of 3 stream(s)")
 
 
+def test_while_ducking_sigterm_exits_through_finally_and_its_meaning_comes_back_after(
+    tmp_path: Path,
+) -> None:
+    assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
+    ducking = open_ducking(AudioSettings(), SpeakingSignal(), print, data_dir=tmp_path,
+                           connect=Connects(FakeServer(coach(), music())))
+    try:
+        with pytest.raises(SystemExit):
+            signal.getsignal(signal.SIGTERM)(signal.SIGTERM, None)  # type: ignore[operator]
+    finally:
+        ducking.close()
+    assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
+
+
 # --- on the private PulseAudio: a real `voicecoach say` over a steady tone -------------------
 
 TONE_HZ = 8000.0

@@ -322,9 +322,10 @@ class _ExitOnSigterm:
         try:
             self.ducker.close()
         finally:
-            if self._previous is not None and threading.current_thread() is threading.main_thread():
+            if self._previous is not None and threading.current_thread() is threading.main_thread() \
+                    and signal.getsignal(signal.SIGTERM) is _exit_on_sigterm:  # not someone else's since
                 signal.signal(signal.SIGTERM, self._previous)  # type: ignore[arg-type]
-                self._previous = None
+            self._previous = None
 
 
 def _exit_on_sigterm(signum: int, frame: object) -> None:

@@ -360,8 +360,13 @@ def room(pulse: PulseServer, tmp_path: Path) -> Iterator[Room]:
 
 
 def said(process: subprocess.Popen[str], timeout_s: float = 60.0) -> str:
-    """Wait for a `voicecoach say` to end; its stderr (it must succeed)."""
-    _, err = process.communicate(timeout=timeout_s)
+    """Wait for a `voicecoach say` to end; its stderr (it must succeed). Never left running."""
+    try:
+        _, err = process.communicate(timeout=timeout_s)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate(timeout=5)
     assert process.returncode == 0, err
     return err
 

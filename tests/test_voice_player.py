@@ -28,6 +28,7 @@ from voicecoach.files import load_settings
 from voicecoach.routine import load_routine_text
 from voicecoach.session import FakePacer, Runner, Session, Volume
 from voicecoach.voice import CueCache, CueMixer, SoundDevicePlayer, WavFileVoice, open_voice
+from voicecoach.voice.earcons import earcon_samples
 from voicecoach.voice.mixer import VOLUME_RAMP_S
 from voicecoach.voice.tts import open_renderer
 
@@ -184,6 +185,19 @@ def test_a_new_volume_reaches_what_plays_and_what_waits_without_a_click():
         np.diff(plain[:change])).max() + 1e-4
 
 
+def test_a_sound_asked_for_after_a_new_volume_starts_at_it():
+    """The tone that answers "quieter" is how loud the coach now is, from its first sample."""
+    mixer = CueMixer(ToneCues(), volume=1.0)
+    mixer.offer(Cue("440 0.2"), 0.0)
+    out = np.empty(RATE_HZ // 2, dtype=np.float32)
+    mixer.fill(out, 0.0)
+    mixer.set_volume(0.5)
+    mixer.offer_earcon(Earcon.VOLUME, 0.5)
+    mixer.fill(out, 0.5)
+    tone = earcon_samples(Earcon.VOLUME, RATE_HZ)
+    assert np.allclose(out[: tone.size], tone * 0.5)
+
+
 # ---- the real player on a virtual speaker ---------------------------------------------------
 
 
@@ -274,7 +288,8 @@ SINE_RMS_DB = 20 * np.log10(0.5 / np.sqrt(2))
 
 def plateaus_db(samples: np.ndarray, window_s: float = 0.05, min_s: float = 0.3) -> list[float]:
     """The steady levels a recording holds, in order, in dB full scale (RMS of `window_s` windows;
-    a level counts when it holds within 0.3 dB for `min_s`), found from the sound alone."""
+    a level counts when it holds within 0.3 dB for `min_s`), found from the sound alone, so a
+    busy machine's late stream start or dropout moves no window."""
     size = int(window_s * RATE_HZ)
     windows = samples[: samples.size // size * size].astype(np.float64).reshape(-1, size)
     levels = 10 * np.log10(np.mean(windows**2, axis=1) + 1e-12)
@@ -284,7 +299,14 @@ def plateaus_db(samples: np.ndarray, window_s: float = 0.05, min_s: float = 0.3)
             runs[-1].append(level)
         else:
             runs.append([level])
-    return [float(np.median(r)) for r in runs if len(r) * window_s >= min_s and r[0] > -60]
+    plateaus: list[float] = []
+    for run in runs:
+        level = float(np.median(run))
+        if len(run) * window_s < min_s or level < -60:
+            continue
+        if not plateaus or abs(level - plateaus[-1]) >= 0.3:  # an underrun splits no level
+            plateaus.append(level)
+    return plateaus
 
 
 @pytest.mark.audio

@@ -155,6 +155,7 @@ class CueMixer:
                 at_s = start_s + pos / rate
                 self._admit(at_s, notices)
                 if self._current is None:
+                    self._volume = self._target_volume  # between sounds a jump is not heard
                     self._current = self._next(at_s)
                     if self._current is not None:
                         notices.append((True, self._current, at_s))
@@ -166,7 +167,6 @@ class CueMixer:
                 )
                 item = self._current
                 if item is None:
-                    self._volume = self._target_volume  # a jump in silence is not heard
                     pos = stop
                     continue
                 end = min(stop, pos + item.samples.size - item.pos)

@@ -8,10 +8,13 @@ speaker, follows the run through its live `--timeline`, and checks the history d
 
 from __future__ import annotations
 
+import itertools
+import json
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
 
+import numpy as np
 import pytest
 
 from tests.fixtures.e2e import TEMPO, Workout, speaker_level, workout
@@ -164,3 +167,57 @@ def test_the_safety_phrase_stops_the_set(pulse, tmp_path) -> None:
         assert run.wait_exit() == 0
     kinds = [k for (k,) in run.history_rows("SELECT kind FROM events ORDER BY id")]
     assert "safety" in kinds
+
+
+def earcon_peak(recording, run: Workout, tone: TimelineRecord, freq_hz: float) -> float:
+    """Peak level of the tone asked for at `tone` as the speaker carried it: its first 20 ms
+    window of nearly pure `freq_hz` within 3 s (it may wait for a cue to end; speech is never
+    that pure, though it can have its strongest partial there)."""
+    origin_s = run.timeline.session_time(recording.time_of(0))
+    start = max(0, int((tone.time_s - 0.1 - origin_s) * recording.rate_hz))
+    window = 441
+    freqs = np.fft.rfftfreq(window, 1 / recording.rate_hz)
+    near = np.abs(freqs - freq_hz) < 120
+    samples = recording.samples
+    for frame in range(start, min(samples.size, start + 3 * recording.rate_hz) - window, 55):
+        part = samples[frame : frame + window]
+        if np.abs(part).max() < 0.02:
+            continue
+        power = np.abs(np.fft.rfft(part * np.hanning(window))) ** 2
+        if power[near].sum() > 0.95 * power.sum():
+            return float(np.abs(part).max())
+    raise AssertionError(f"the {tone.detail} tone never reached the speaker")
+
+
+def test_quieter_and_louder_by_voice_step_the_speaker_and_are_kept(pulse, tmp_path,
+                                                                   monkeypatch) -> None:
+    data = tmp_path / "data"
+    monkeypatch.setenv("VOICECOACH_DATA_DIR", str(data))
+    with pulse.record_speaker() as speaker, workout(pulse, tmp_path, reps=8) as run:
+        run.command("start", "start", when=run.quiet)
+        first = run.wait_for_onset(1, "lift", 20.0)
+        said = []
+        for phrase in ("quieter", "volume down", "louder"):
+            record = run.command(phrase, "louder" if phrase == "louder" else "quieter",
+                                 when=run.in_phase("lower"))
+            assert record.state == "working"
+            said.append(record)
+        run.wait_for(lambda: len(run.timeline.where("earcon", detail="volume")) == 3, 5.0,
+                     "three volume tones")
+        tones = run.timeline.where("earcon", detail="volume")
+        later = run.wait_for_onset(said[-1].rep + 1, "lift", 10.0)
+        run.command("stop", "stop", when=run.quiet)
+        assert run.wait_exit() == 0
+    # the tone after each command sounds at the new level: 0.9 -> -3, -6, -3 dB (of full scale)
+    peaks = [earcon_peak(speaker, run, tone, 587.33) for tone in tones]
+    steps_db = [round(float(20 * np.log10(b / a)), 2) for a, b in itertools.pairwise(peaks)]
+    print(f"volume tone peaks {[round(p, 3) for p in peaks]}: steps of {steps_db} dB")
+    assert peaks[0] == pytest.approx(0.5 * 10 ** (-3 / 20), rel=0.03)  # LEVEL x -3 dB
+    assert steps_db == pytest.approx([-3.0, 3.0], abs=0.25)
+    # the pacing never moved: every rep's lift stays on the 6 s grid of the first one
+    assert (later.time_s - first.time_s) == pytest.approx(6.0 * (later.rep - 1), abs=0.15)
+    assert not [r for r in run.timeline.records if r.event == "command"
+                and r.detail not in ("start", "quieter", "louder", "stop")]
+    kept = json.loads((data / "volume.json").read_text(encoding="utf-8"))
+    assert kept == {"volume": pytest.approx(10 ** (-3 / 20)), "settings_volume": 0.9}
+    assert "kept for the next workout" in run.stderr.read_text()

@@ -6,25 +6,28 @@ import math
 
 import pytest
 
-from voicecoach.commands import Command, contained_phrases
+from voicecoach.commands import STATE_GRAMMAR, Command, contained_phrases
 from voicecoach.errors import UsageError
 from voicecoach.events import (
     Action,
     CancelPending,
     CommandHeard,
     CueKind,
+    Earcon,
     Event,
     Finish,
     Mark,
     PhaseDue,
+    PlayEarcon,
     Record,
     Say,
     Schedule,
+    SetVolume,
     Snapshot,
 )
 from voicecoach.files import Verbosity, load_settings
 from voicecoach.routine import Routine, load_routine_text
-from voicecoach.session import TRANSITIONS, FakePacer, Session, StartAt, rule_for, wording
+from voicecoach.session import TRANSITIONS, FakePacer, Session, StartAt, Volume, rule_for, wording
 from voicecoach.states import State
 
 PHRASES = load_settings().settings.commands
@@ -79,8 +82,9 @@ def routine(text: str = LEG_LIFTS) -> Routine:
 class Drive:
     """Runs a session on the fake pacer, keeping every action and snapshot with its time."""
 
-    def __init__(self, text: str = LEG_LIFTS, verbosity: Verbosity = Verbosity.NORMAL) -> None:
-        self.session = Session(routine(text), PHRASES, verbosity, FixedTimer())
+    def __init__(self, text: str = LEG_LIFTS, verbosity: Verbosity = Verbosity.NORMAL,
+                 volume: Volume | None = None) -> None:
+        self.session = Session(routine(text), PHRASES, verbosity, FixedTimer(), volume=volume)
         self.pacer = FakePacer()
         self.pacer.start(self.deliver)
         self.actions: list[tuple[float, Action]] = []
@@ -313,12 +317,36 @@ def test_every_command_in_every_state(state: State, command: Command) -> None:
     said = [a.cue for a in actions if isinstance(a, Say)]
     if command is Command.STOP:
         assert isinstance(actions[-1], Finish)
+    elif rule.handler in ("louder", "quieter"):  # the coach cannot say these words: a tone
+        assert not said and isinstance(actions[-1], PlayEarcon), actions
     else:
         assert said, f"{command} in {state} got silence"
     if rule.handler == "not_now":
         assert [c.kind for c in said] == [CueKind.ACK]
     for cue in said:
         assert contained_phrases(cue.text, PHRASES) == [], cue.text
+
+
+@pytest.mark.parametrize("state", list(State))
+def test_what_a_state_listens_for_has_a_rule_there(state: State) -> None:
+    """No recognizer grammar holds a command that would only get "not now"."""
+    not_now = [c for c in STATE_GRAMMAR[state] if rule_for(state, c).handler == "not_now"]
+    assert not_now == []
+
+
+@pytest.mark.parametrize("state", [State.READY, State.COUNT_IN, State.WORKING, State.REST,
+                                   State.PAUSED])
+@pytest.mark.parametrize("command", [Command.LOUDER, Command.QUIETER])
+def test_the_volume_is_heard_and_changed_wherever_other_commands_are(state: State,
+                                                                     command: Command) -> None:
+    assert command in STATE_GRAMMAR[state]
+    assert rule_for(state, command).goes_to == {state}
+    drive = reach(state)
+    drive.session._volume = Volume(0.5)  # mid-range, so both directions move
+    actions = drive.command(command)
+    level = 10 ** ((-3 if command is Command.LOUDER else -9) / 20)
+    assert actions == [SetVolume(pytest.approx(level)), PlayEarcon(Earcon.VOLUME)]
+    assert drive.session.snapshot().volume == pytest.approx(level)
 
 
 def test_the_table_names_only_real_handlers_and_states() -> None:
@@ -419,3 +447,36 @@ def test_harder_at_the_top_of_a_hold_ladder_lengthens_the_hold_up_to_a_limit() -
     assert said == [wording.TOUGHEST_LONGER_HOLD] * 3 + [wording.LONGEST_HOLD]  # 1.25 ** 4 > 2
     drive.run_until(State.FINISHED)
     assert "Right side. Hold, thirty-nine seconds." in drive.said()  # 20 s x 1.25 ** 3
+
+
+# ---- volume ---------------------------------------------------------------------------------
+
+
+def test_volume_commands_change_neither_the_pacing_nor_the_state() -> None:
+    plain, loud = working(), Drive(volume=Volume(0.5))
+    loud.command(Command.START)
+    loud.run_until(State.WORKING)
+    t0 = loud.set_start_s
+    for at_s, command in ((3.0, Command.LOUDER), (3.1, Command.LOUDER), (7.5, Command.QUIETER)):
+        loud.command(command, t0 + at_s)
+        assert loud.session.state is State.WORKING
+    plain.run(until_s=plain.set_start_s + 61)
+    loud.run(until_s=t0 + 61)
+    assert loud.onsets() == plain.onsets()
+    assert loud.said() == plain.said()
+    assert loud.session.snapshot().volume == pytest.approx(10 ** (-3 / 20))
+
+
+@pytest.mark.parametrize(("command", "start"), [(Command.LOUDER, 1.0),
+                                                (Command.QUIETER, 10 ** (-30 / 20))])
+def test_at_either_end_a_tone_says_no_further(command: Command, start: float) -> None:
+    drive = Drive(volume=Volume(start))
+    assert drive.command(command) == [PlayEarcon(Earcon.VOLUME_LIMIT)]
+    assert drive.session.snapshot().volume == start
+
+
+def test_a_volume_command_leaves_repeat_with_the_last_instruction() -> None:
+    drive = started()
+    last = drive.said()[-1]
+    drive.command(Command.QUIETER)
+    assert [a.cue.text for a in drive.command(Command.REPEAT) if isinstance(a, Say)] == [last]

@@ -55,6 +55,7 @@ class Voice:
     def __init__(self, post: Post | None = None, delay_s: float = 0.0) -> None:
         self.said: list[str] = []
         self.earcons: list[Earcon] = []
+        self.volumes: list[float] = []
         self.is_closed = False
         self.closed_at_s: float | None = None
         self.finished_at_s: dict[str, float] = {}
@@ -73,6 +74,9 @@ class Voice:
 
     def earcon(self, earcon: Earcon) -> None:
         self.earcons.append(earcon)
+
+    def set_volume(self, level: float) -> None:
+        self.volumes.append(level)
 
     def close(self) -> None:
         self.is_closed = True
@@ -148,6 +152,16 @@ def test_dispatch_carries_out_every_kind_of_action_on_a_fake_clock() -> None:
 
 
 @pytest.mark.slow
+def test_a_volume_command_reaches_the_voice_before_its_tone() -> None:
+    voice, view = Voice(), View()
+    runner = Runner(session(), voice, FakePacer(), view=view)
+    runner.dispatch(CommandHeard(Command.QUIETER))
+    assert voice.volumes == [pytest.approx(10 ** (-3 / 20))]  # one 3 dB step below full scale
+    assert voice.earcons == [Earcon.VOLUME]  # played after set_volume: at the new level
+    assert view.snapshots[-1].volume == voice.volumes[0]
+    assert voice.said == [] and runner.session.state is State.READY
+
+
 def test_a_whole_workout_on_the_real_clock_with_apscheduler() -> None:
     inbox: queue.Queue[Event] = queue.Queue()
     voice, ears = Voice(inbox.put), Ears((Command.START,))

@@ -128,6 +128,27 @@ def test_plain_view_prints_a_line_per_state_change_and_cue() -> None:
     ]
 
 
+def test_plain_view_prints_the_volume_after_louder_and_quieter() -> None:
+    out = io.StringIO()
+    view = PlainView(out, ROUTINE)
+    view.update(snap(volume=10 ** (-3 / 20)))
+    view.update(snap(event="command", detail="quieter", volume=10 ** (-6 / 20)))
+    view.update(snap(event="command", detail="louder", volume=1.0))
+    view.update(snap(event="command", detail="louder", volume=1.0))
+    view.update(snap(event="command", detail="pause", volume=1.0))
+    assert out.getvalue().splitlines()[-3:] == [
+        "volume: 50% (-6 dB)",
+        "volume: 100% (0 dB)",
+        "volume: 100% (0 dB), as loud as it goes",
+    ]
+
+
+def test_panel_shows_the_volume() -> None:
+    frame = Frame.of(snap(volume=10 ** (-3 / 20)), ROUTINE)
+    assert "71% (-3 dB)" in text_of(render(frame, 11.5, "", 0.0, ""))
+    assert "louder/quieter" in text_of(render(frame, 11.5, "", 0.0, ""))
+
+
 def test_plain_view_can_leave_cues_to_a_printing_voice() -> None:
     out = io.StringIO()
     view = open_view(lambda: 0.0, ROUTINE, stream=out, has_cue_lines=False)
@@ -248,6 +269,11 @@ def test_live_view_draws_on_a_real_terminal(pty: tuple[int, int]) -> None:
         ("=", State.REST, Command.HARDER),
         ("-", State.PAUSED, Command.EASIER),
         ("-", State.READY, None),  # a voice could not say "easier" there either
+        (">", State.WORKING, Command.LOUDER),
+        (".", State.READY, Command.LOUDER),
+        ("<", State.PAUSED, Command.QUIETER),
+        (",", State.REST, Command.QUIETER),
+        ("<", State.FINISHED, None),
         ("x", State.WORKING, None),
         (" ", State.FINISHED, None),
     ],

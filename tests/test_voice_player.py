@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import threading
 import time
 
@@ -10,16 +11,41 @@ import pytest
 
 from tests.fixtures.pulse import pulse_fixture
 from tests.fixtures.voice_out import RATE_HZ, ToneCues, dominant_hz, first_frame_with
+from voicecoach.commands import Command
 from voicecoach.echo.coach_speech import SpeakingSignal
 from voicecoach.errors import AudioDeviceError
-from voicecoach.events import CUE_GAP_S, Cue, CueKind, Earcon, Event, SpeechFinished, SpeechStarted
+from voicecoach.events import (
+    CUE_GAP_S,
+    CommandHeard,
+    Cue,
+    CueKind,
+    Earcon,
+    Event,
+    SpeechFinished,
+    SpeechStarted,
+)
 from voicecoach.files import load_settings
+from voicecoach.routine import load_routine_text
+from voicecoach.session import FakePacer, Runner, Session, Volume
 from voicecoach.voice import CueCache, CueMixer, SoundDevicePlayer, WavFileVoice, open_voice
+from voicecoach.voice.earcons import earcon_samples
+from voicecoach.voice.mixer import VOLUME_RAMP_S
 from voicecoach.voice.tts import open_renderer
 
 pulse = pulse_fixture()
 
 S, A, C, N, F = CueKind.SAFETY, CueKind.ACK, CueKind.COUNT, CueKind.INFO, CueKind.FORM
+
+PHRASES = load_settings().settings.commands
+
+ONE_SET = """
+name: One set
+exercises:
+  - name: Leg lifts
+    sets: 1
+    variations:
+      - {name: Lifts, tempo: 2-0-2-0, start_phase: lift, reps: 2}
+"""
 
 
 def run_mixer(offers: list[tuple[float, str, CueKind]], seconds: float = 4.0):
@@ -136,6 +162,42 @@ def test_volume_scales_samples():
     assert np.allclose(b, a * 0.25)
 
 
+def test_a_new_volume_reaches_what_plays_and_what_waits_without_a_click():
+    mixer = CueMixer(ToneCues(), volume=1.0)
+    mixer.offer(Cue("440 0.5"), 0.0)
+    mixer.offer(Cue("660 0.5"), 0.0)  # waiting behind the first
+    blocks = [np.empty(RATE_HZ // 50, dtype=np.float32) for _ in range(60)]
+    for i, block in enumerate(blocks):
+        if i == 10:
+            mixer.set_volume(0.5)  # mid-tone, 0.2 s into the first cue
+        mixer.fill(block, i / 50)
+    out = np.concatenate(blocks)
+    reference = CueMixer(ToneCues())
+    reference.offer(Cue("440 0.5"), 0.0)
+    reference.offer(Cue("660 0.5"), 0.0)
+    plain = np.empty_like(out)
+    reference.fill(plain, 0.0)
+    change, ramp = int(0.2 * RATE_HZ), int(VOLUME_RAMP_S * RATE_HZ)
+    assert np.allclose(out[:change], plain[:change])
+    assert np.allclose(out[change + ramp :], plain[change + ramp :] * 0.5)  # the 660 too
+    # no step larger than the tone's own slope: a jump to half volume at the peak would be 0.25
+    assert np.abs(np.diff(out[change - 10 : change + ramp + 10])).max() <= np.abs(
+        np.diff(plain[:change])).max() + 1e-4
+
+
+def test_a_sound_asked_for_after_a_new_volume_starts_at_it():
+    """The tone that answers "quieter" is how loud the coach now is, from its first sample."""
+    mixer = CueMixer(ToneCues(), volume=1.0)
+    mixer.offer(Cue("440 0.2"), 0.0)
+    out = np.empty(RATE_HZ // 2, dtype=np.float32)
+    mixer.fill(out, 0.0)
+    mixer.set_volume(0.5)
+    mixer.offer_earcon(Earcon.VOLUME, 0.5)
+    mixer.fill(out, 0.5)
+    tone = earcon_samples(Earcon.VOLUME, RATE_HZ)
+    assert np.allclose(out[: tone.size], tone * 0.5)
+
+
 # ---- the real player on a virtual speaker ---------------------------------------------------
 
 
@@ -218,6 +280,58 @@ def test_earcons_reach_the_speaker(pulse):
         player.close()
     assert onset_after(recording, 660, said_at) - said_at < 0.05
     assert onset_after(recording, 880, said_at) - said_at < 0.2
+
+
+SINE_RMS_DB = 20 * np.log10(0.5 / np.sqrt(2))
+"""A ToneCues tone (amplitude 0.5) at full volume: -9.03 dBFS."""
+
+
+def plateaus_db(samples: np.ndarray, window_s: float = 0.05, min_s: float = 0.3) -> list[float]:
+    """The steady levels a recording holds, in order, in dB full scale (RMS of `window_s` windows;
+    a level counts when it holds within 0.3 dB for `min_s`), found from the sound alone, so a
+    busy machine's late stream start or dropout moves no window."""
+    size = int(window_s * RATE_HZ)
+    windows = samples[: samples.size // size * size].astype(np.float64).reshape(-1, size)
+    levels = 10 * np.log10(np.mean(windows**2, axis=1) + 1e-12)
+    runs: list[list[float]] = []
+    for level in levels:
+        if runs and abs(level - runs[-1][-1]) < 0.3:
+            runs[-1].append(level)
+        else:
+            runs.append([level])
+    plateaus: list[float] = []
+    for run in runs:
+        level = float(np.median(run))
+        if len(run) * window_s < min_s or level < -60:
+            continue
+        if not plateaus or abs(level - plateaus[-1]) >= 0.3:  # an underrun splits no level
+            plateaus.append(level)
+    return plateaus
+
+
+@pytest.mark.audio
+def test_louder_and_quieter_move_the_speaker_by_the_step(pulse):
+    """The whole path: command -> session -> SetVolume -> runner -> player -> speaker."""
+    start = 10 ** (-6 / 20)
+    session = Session(load_routine_text(ONE_SET), PHRASES, volume=Volume(start, 3.0))
+    player = SoundDevicePlayer(ToneCues(), None, start)
+    runner = Runner(session, player, FakePacer())
+    try:
+        with pulse.record_speaker() as recording:
+            time.sleep(0.1)
+            player.say(Cue("440 4", N))  # one long tone: what changes is only its level
+            for command in (Command.QUIETER, Command.LOUDER, Command.LOUDER):
+                time.sleep(1.0)
+                runner.dispatch(CommandHeard(command))
+            assert player.wait_idle(3.0)
+    finally:
+        player.close()
+    levels = plateaus_db(recording.samples)
+    steps = [round(b - a, 2) for a, b in itertools.pairwise(levels)]
+    print(f"speaker RMS {[round(level, 2) for level in levels]} dBFS: steps of {steps} dB")
+    assert levels[0] == pytest.approx(SINE_RMS_DB - 6.0, abs=0.1)  # the level it started at
+    assert steps == pytest.approx([-3.0, +3.0, +3.0], abs=0.1)
+    assert session.snapshot().volume == pytest.approx(10 ** (-3 / 20))
 
 
 @pytest.mark.audio

@@ -92,3 +92,15 @@ def test_a_silent_workout_still_writes_its_length(tmp_path):
     voice.close()
     samples, _ = read_wav(tmp_path / "quiet.wav")
     assert 0.09 < samples.size / RATE_HZ < 0.2 and not samples.any()
+
+
+def test_the_file_voice_changes_volume_mid_cue(tmp_path):
+    voice = WavFileVoice(ToneCues(), tmp_path / "volume.wav", 1.0)
+    voice.say(Cue("440 1", CueKind.INFO))
+    time.sleep(0.5)
+    voice.set_volume(0.5)
+    voice.close()
+    samples, _ = read_wav(tmp_path / "volume.wav")
+    early, late = samples[: int(0.4 * RATE_HZ)], samples[int(0.7 * RATE_HZ) : int(0.95 * RATE_HZ)]
+    assert np.abs(early).max() == pytest.approx(0.5, abs=0.01)
+    assert np.abs(late).max() == pytest.approx(0.25, abs=0.01)

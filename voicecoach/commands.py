@@ -27,6 +27,8 @@ class Command(StrEnum):
     REST = "rest"
     READY = "ready"
     SAFETY = "safety"
+    LOUDER = "louder"
+    QUIETER = "quieter"
 
 
 ALWAYS_HEARD: frozenset[Command] = frozenset({Command.STOP, Command.SAFETY})
@@ -46,14 +48,19 @@ _DURING_EXERCISE = frozenset(
     }
 )
 
+_VOLUME = frozenset({Command.LOUDER, Command.QUIETER})
+"""Heard wherever other commands are: the coach can be too loud or too soft at any moment."""
+
+_OPEN = ALWAYS_HEARD | _VOLUME
+
 STATE_GRAMMAR: Mapping[State, frozenset[Command]] = {
-    State.READY: frozenset({Command.START, Command.WHATS_NEXT, Command.REPEAT}) | ALWAYS_HEARD,
-    State.COUNT_IN: frozenset({Command.PAUSE, Command.SKIP, Command.REPEAT}) | ALWAYS_HEARD,
-    State.WORKING: _DURING_EXERCISE | {Command.REST} | ALWAYS_HEARD,
-    State.REST: _DURING_EXERCISE | {Command.READY} | ALWAYS_HEARD,
+    State.READY: frozenset({Command.START, Command.WHATS_NEXT, Command.REPEAT}) | _OPEN,
+    State.COUNT_IN: frozenset({Command.PAUSE, Command.SKIP, Command.REPEAT}) | _OPEN,
+    State.WORKING: _DURING_EXERCISE | {Command.REST} | _OPEN,
+    State.REST: _DURING_EXERCISE | {Command.READY} | _OPEN,
     State.PAUSED: frozenset({Command.RESUME, Command.START, Command.REPEAT, Command.HOW_MANY_LEFT,
                              Command.WHATS_NEXT, Command.SKIP, Command.EASIER, Command.HARDER})
-    | ALWAYS_HEARD,
+    | _OPEN,
     State.FINISHED: ALWAYS_HEARD,
     State.STOPPED: ALWAYS_HEARD,
 }

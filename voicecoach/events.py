@@ -44,6 +44,10 @@ class Earcon(StrEnum):
     UNDERSTOOD = "understood"
     NOT_UNDERSTOOD = "not_understood"
     SET_DONE = "set_done"
+    VOLUME = "volume"
+    """Played at the new volume, so the user hears how loud the coach now is."""
+    VOLUME_LIMIT = "volume_limit"
+    """The volume is already as loud (or as quiet) as it goes."""
 
 
 # ---- events (into Session.handle) -------------------------------------------------------
@@ -129,6 +133,13 @@ class PlayEarcon:
 
 
 @dataclass(frozen=True)
+class SetVolume:
+    """Play everything from now on at `level` (a linear gain, 0..1), cues already queued too."""
+
+    level: float
+
+
+@dataclass(frozen=True)
 class Schedule:
     """Post `event` back to the session at session time `at_s` (absolute, from one anchor)."""
 
@@ -156,7 +167,7 @@ class Finish:
     reason: str
 
 
-Action = Say | PlayEarcon | Schedule | CancelPending | Record | Finish
+Action = Say | PlayEarcon | SetVolume | Schedule | CancelPending | Record | Finish
 
 
 # ---- what the session looks like (for the live view and the timeline) -----------------------
@@ -186,3 +197,5 @@ class Snapshot:
     last_cue: str | None
     block_end_s: float | None = None
     """When the count-in or rest under way ends (None in other states)."""
+    volume: float = 1.0
+    """The coach's volume (linear gain, 0..1), as "louder" and "quieter" left it."""

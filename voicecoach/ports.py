@@ -21,6 +21,9 @@ class Voice(Protocol):
     def earcon(self, earcon: Earcon) -> None:
         """Play a short tone; returns at once."""
 
+    def set_volume(self, level: float) -> None:
+        """Play at `level` (linear gain, 0..1) from now on, cues already queued or playing too."""
+
     def close(self) -> None:
         """Stop playing and release the device."""
 

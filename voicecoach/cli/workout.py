@@ -21,7 +21,7 @@ from voicecoach.routine import Routine, find_routine, load_routine
 
 if TYPE_CHECKING:
     from voicecoach.ears import Heard
-    from voicecoach.session import StartAt
+    from voicecoach.session import Session, StartAt, Volume
     from voicecoach.views import TimelineView
     from voicecoach.voice import CueCache, Progress
 
@@ -162,12 +162,11 @@ def make_ears(microphone: Ears | None, why_not: str, settings: Settings, is_pane
     Raw keys and typed lines both read stdin, so a terminal with the panel gets keys
     (`--quiet` gives typed lines instead).
     """
-    from voicecoach.ears import EarsGroup, Keyboard, TypedCommands
+    from voicecoach.ears import KEYS_HINT, EarsGroup, Keyboard, TypedCommands
 
     if is_panel:
         if microphone is None:
-            _warn(f"{why_not}: use the keys (space pause/resume, q stop, +/- harder/easier), "
-                  "or --quiet to type any command")
+            _warn(f"{why_not}: use the keys ({KEYS_HINT}), or --quiet to type any command")
             return Keyboard()
         return EarsGroup(microphone, Keyboard())
     if microphone is not None:
@@ -216,6 +215,32 @@ def _open_timeline(path: Path | None, clock: Callable[[], float], cache: CueCach
     return timeline
 
 
+def _start_volume(settings: Settings, voice: Voice) -> Volume:
+    """The volume to start at, the one kept from the last "louder"/"quieter" or else the
+    setting, already applied to the voice."""
+    from voicecoach.files.kept_volume import read_kept_volume
+    from voicecoach.session import Volume
+
+    volume = Volume(read_kept_volume(settings.voice.volume), settings.voice.volume_step_db)
+    voice.set_volume(volume.level)
+    return volume
+
+
+def _keep_volume(session: Session, settings: Settings, start_level: float) -> None:
+    """Keep the volume set by voice for the next workout (a failure costs only that memo)."""
+    from voicecoach.files.kept_volume import keep_volume
+
+    level = session.snapshot().volume
+    if level == start_level:
+        return
+    try:
+        path = keep_volume(level, settings.voice.volume)
+    except OSError as exc:
+        _warn(f"could not keep the volume for next time ({exc}); [voice] volume applies")
+        return
+    _warn(f"volume {level:.0%} kept for the next workout in {path}")
+
+
 def _run_live(args: argparse.Namespace, settings: Settings, routine: Routine,
               verbosity: Verbosity, recorder: Recorder | None, start: StartAt | None,
               closing: ExitStack) -> int:
@@ -235,6 +260,7 @@ def _run_live(args: argparse.Namespace, settings: Settings, routine: Routine,
         from voicecoach.voice.ducking import open_ducking
 
         closing.callback(open_ducking(settings.audio, speaking, _warn).close)
+    volume = _start_volume(settings, voice)
     microphone, why_not = open_microphone(settings, args, inbox.put, speaking, all_texts(routine),
                                           on_heard=timeline.recognized if timeline else None)
     view = open_view(pacer.now_s, routine, is_quiet=args.quiet, phrases=settings.commands,
@@ -250,7 +276,8 @@ def _run_live(args: argparse.Namespace, settings: Settings, routine: Routine,
         for suggestion in recorder.suggestions():
             view.notice(f"From last time: {suggestion.text}")
             voice.say(Cue(suggestion.text, CueKind.INFO))
-    session = Session(routine, settings.commands, verbosity, cache, start)
+    session = Session(routine, settings.commands, verbosity, cache, start, volume)
+    closing.callback(_keep_volume, session, settings, volume.level)
     runner = Runner(session, voice, pacer, ears=ears, recorder=recorder,
                     view=view if timeline is None else ViewTee(view, timeline), inbox=inbox)
 

@@ -20,10 +20,14 @@ KEY_COMMANDS: Mapping[str, Command] = {
     "+": Command.HARDER,
     "=": Command.HARDER,  # "+" without shift on most layouts
     "-": Command.EASIER,
+    ">": Command.LOUDER,
+    ".": Command.LOUDER,  # ">" without shift on most layouts
+    "<": Command.QUIETER,
+    ",": Command.QUIETER,
 }
 """Fixed keys; space is a toggle whose meaning depends on the state (see command_for_key)."""
 
-KEYS_HINT = "space pause/resume · q stop · +/- harder/easier"
+KEYS_HINT = "space pause/resume · q stop · +/- harder/easier · >/< louder/quieter"
 
 POLL_S = 0.1
 """How often the reader thread checks whether it should stop: closing waits at most this."""

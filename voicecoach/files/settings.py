@@ -63,6 +63,7 @@ class VoiceSettings(_Section):
     rate_wpm: int = Field(165, ge=80, le=400)
     volume: float = Field(0.9, ge=0.0, le=1.0)
     language: str = Field("en-us", min_length=2, max_length=20)
+    volume_step_db: float = Field(3.0, ge=1.0, le=10.0)
 
 
 class AudioSettings(_Section):
@@ -114,6 +115,8 @@ class CommandSettings(_Section):
     rest: Phrases
     ready: Phrases
     safety: Phrases
+    louder: Phrases
+    quieter: Phrases
 
     @field_validator("*")
     @classmethod

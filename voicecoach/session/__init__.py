@@ -5,6 +5,7 @@ from voicecoach.session.machine import Session, StartAt
 from voicecoach.session.pacer import FakePacer, SchedulerPacer
 from voicecoach.session.runner import Runner
 from voicecoach.session.transitions import TRANSITIONS, rule_for
+from voicecoach.session.volume import Volume
 from voicecoach.session.wording import all_texts
 
 __all__ = [
@@ -15,6 +16,7 @@ __all__ = [
     "SchedulerPacer",
     "Session",
     "StartAt",
+    "Volume",
     "all_texts",
     "rule_for",
 ]

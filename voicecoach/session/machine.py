@@ -29,6 +29,7 @@ from voicecoach.events import (
     Record,
     Say,
     Schedule,
+    SetVolume,
     Snapshot,
     SpeechFinished,
     SpeechStarted,
@@ -41,6 +42,7 @@ from voicecoach.session.adjust import ExerciseAdjust
 from voicecoach.session.fitting import Planned
 from voicecoach.session.reps import RepPlan
 from voicecoach.session.transitions import Trigger, rule_for
+from voicecoach.session.volume import Volume
 from voicecoach.states import State
 
 COUNTDOWN_S = (3.0, 2.0, 1.0)
@@ -88,6 +90,7 @@ class Session:
         verbosity: Verbosity = Verbosity.NORMAL,
         cue_timer: CueTimer | None = None,
         start: StartAt | None = None,
+        volume: Volume | None = None,
     ) -> None:
         self.routine = routine
         self.verbosity = verbosity
@@ -122,6 +125,7 @@ class Session:
         self._detail: str | None = None
         self._out: list[Action] = []
         self._is_resumed = start is not None
+        self._volume = volume or Volume()
         if start is not None:
             self._start_at(start)
 
@@ -178,6 +182,7 @@ class Session:
             tempo=str(self._tempo()) if self._variation.tempo else None,
             last_cue=self._last_cue,
             block_end_s=self._block_end_s if self.state in (State.COUNT_IN, State.REST) else None,
+            volume=self._volume.level,
         )
 
     # ---- plumbing -------------------------------------------------------------------------
@@ -722,3 +727,20 @@ class Session:
             self._plan = self._plan.rebased(self._tempo(), *self._next_rep_index, self._phase_end_s)
         self._record("tempo", factor=new_factor, tempo=str(self._tempo()))
         return True
+
+    def _louder(self, event: Event) -> None:
+        self._step_volume(+1)
+
+    def _quieter(self, event: Event) -> None:
+        self._step_volume(-1)
+
+    def _step_volume(self, steps: int) -> None:
+        """Change only the loudness: no cue (the coach cannot say "louder" without obeying
+        itself), no change to the pacing or the state; a tone at the new level answers."""
+        volume = self._volume.stepped(steps)
+        if volume == self._volume:
+            self._emit(PlayEarcon(Earcon.VOLUME_LIMIT))
+            return
+        self._volume = volume
+        self._emit(SetVolume(volume.level))
+        self._emit(PlayEarcon(Earcon.VOLUME))

@@ -22,6 +22,7 @@ from voicecoach.events import (
     Record,
     Say,
     Schedule,
+    SetVolume,
     SpeechFinished,
 )
 from voicecoach.ports import Ears, Pacer, Recorder, View, Voice
@@ -86,6 +87,8 @@ class Runner:
                 self._last_said = cue.text
             case PlayEarcon(earcon=earcon):
                 self.voice.earcon(earcon)
+            case SetVolume(level=level):
+                self.voice.set_volume(level)
             case Schedule(event=event, at_s=at_s):
                 self.pacer.schedule(event, at_s)
             case CancelPending():

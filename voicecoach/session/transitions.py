@@ -48,6 +48,8 @@ _ROWS: tuple[tuple[tuple[State, ...], Trigger, str, tuple[State, ...]], ...] = (
     (_OPEN,       Command.HARDER,          "harder",        _SAME),
     (_OPEN,       Command.SLOWER,          "slower",        _SAME),
     (_OPEN,       Command.FASTER,          "faster",        _SAME),
+    (_OPEN,       Command.LOUDER,          "louder",        _SAME),
+    (_OPEN,       Command.QUIETER,         "quieter",       _SAME),
     ((C, W, B),   Mark.COUNTDOWN,          "countdown",     _SAME),
     ((C, B),      Mark.END,                "begin_set",     (W,)),
     ((W,),        Mark.PHASE,              "phase_due",     (W, B, C, F)),

@@ -140,6 +140,9 @@ class SimulatedVoice:
         """Tones are instant on the timeline."""
         self._timeline.earcon(earcon, self._clock())
 
+    def set_volume(self, level: float) -> None:
+        """Loudness does not move anything on the timeline."""
+
     @property
     def quiet_at_s(self) -> float:
         """When the last cue placed so far ends."""

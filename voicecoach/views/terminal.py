@@ -19,6 +19,7 @@ from voicecoach.commands import STATE_GRAMMAR, Command
 from voicecoach.ears import KEYS_HINT
 from voicecoach.events import CommandHeard, Snapshot
 from voicecoach.routine import Routine
+from voicecoach.session.volume import level_db
 from voicecoach.states import State
 
 SILENCE_DBFS = -60.0
@@ -48,6 +49,9 @@ class Frame:
     block_end_s: float | None = None
     """When the count-in or rest ends, for the countdown."""
     last_cue: str = ""
+    volume: float = 1.0
+    volume_command: Command | None = None
+    """LOUDER or QUIETER when that is the command just handled."""
 
     @classmethod
     def of(cls, snapshot: Snapshot, routine: Routine | None = None) -> Frame:
@@ -60,6 +64,8 @@ class Frame:
             phase=snapshot.phase, phase_start_s=snapshot.phase_start_s,
             phase_end_s=snapshot.phase_end_s, block_end_s=snapshot.block_end_s,
             last_cue=snapshot.last_cue or "",
+            volume=snapshot.volume,
+            volume_command=_volume_command(snapshot),
         )
 
     @property
@@ -74,6 +80,17 @@ class Frame:
 
 
 _COUNTDOWN_STATES = (State.COUNT_IN, State.REST)
+
+_VOLUME_COMMANDS = {Command.LOUDER.value: Command.LOUDER, Command.QUIETER.value: Command.QUIETER}
+
+
+def _volume_command(snapshot: Snapshot) -> Command | None:
+    return _VOLUME_COMMANDS.get(snapshot.detail or "") if snapshot.event == "command" else None
+
+
+def volume_text(level: float) -> str:
+    """`71% (-3 dB)`: the share of full scale the coach plays at, and the same in decibels."""
+    return f"{level:.0%} ({level_db(level):.0f} dB)" if level > 0 else "off"
 
 
 def _names(routine: Routine | None, exercise_id: str | None,
@@ -135,6 +152,7 @@ def render(frame: Frame, now_s: float, heard: str, level: float, hint: str) -> R
     meter = ProgressBar(total=1.0, completed=min(max(level, 0.0), 1.0), width=BAR_WIDTH // 2,
                         complete_style="green")
     grid.add_row("mic", meter)
+    grid.add_row("volume", Text(volume_text(frame.volume)))
     footer = Group(Text(hint, style="dim", no_wrap=True, overflow="ellipsis"),
                    Text(f"keys: {KEYS_HINT}", style="dim"))
     title = frame.routine or "voicecoach"
@@ -227,6 +245,8 @@ class PlainView:
         if self._has_cue_lines and frame.last_cue and (
                 before is None or frame.last_cue != before.last_cue):
             self._line(f"coach: {frame.last_cue}")
+        if frame.volume_command is not None:
+            self._line(f"volume: {volume_text(frame.volume)}{_unmoved(frame, before)}")
         self._shown = frame
 
     def heard(self, event: CommandHeard) -> None:
@@ -240,6 +260,14 @@ class PlainView:
 
     def close(self) -> None:
         self._stream.flush()
+
+
+def _unmoved(frame: Frame, before: Frame | None) -> str:
+    """Why a "louder" or "quieter" left the volume where it was: it is at an end of its range."""
+    if before is None or frame.volume != before.volume:
+        return ""
+    return ", as loud as it goes" if frame.volume_command is Command.LOUDER else (
+        ", as quiet as it goes")
 
 
 class QuietView:

@@ -164,6 +164,10 @@ class VoiceTee:
         self._timeline.earcon(earcon)
         self._voice.earcon(earcon)
 
+    def set_volume(self, level: float) -> None:
+        """Change the real voice's volume (the timeline has the command that asked for it)."""
+        self._voice.set_volume(level)
+
     def close(self) -> None:
         """Close the real voice."""
         self._voice.close()

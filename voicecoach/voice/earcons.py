@@ -16,6 +16,8 @@ _MELODIES: dict[Earcon, tuple[float, ...]] = {
     Earcon.UNDERSTOOD: (660.0, 880.0),  # rising: yes
     Earcon.NOT_UNDERSTOOD: (440.0, 330.0),  # falling: no
     Earcon.SET_DONE: (523.25, 659.25, 783.99),  # C-E-G: done
+    Earcon.VOLUME: (587.33,),  # one plain note: "this loud"
+    Earcon.VOLUME_LIMIT: (392.0, 392.0),  # the same low note twice: "no further"
 }
 
 

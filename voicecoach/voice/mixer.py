@@ -25,6 +25,9 @@ from voicecoach.voice.earcons import earcon_samples
 FORM_MAX_DELAY_S = 0.3
 """A form cue that cannot start within this long after it was asked for is dropped, not played late."""
 
+VOLUME_RAMP_S = 0.02
+"""A new volume is reached over this long while a sound plays: a gain that jumps mid-sound clicks."""
+
 
 class CueAudio(Protocol):
     """Where the player gets a cue's samples (the CueCache)."""
@@ -87,6 +90,8 @@ class CueMixer:
         """The output rate; cues are resampled to it when the device cannot play theirs."""
         self._cues = cues
         self._volume = volume
+        self._target_volume = volume
+        self._ramp_per_frame = 0.0
         self._post = post
         self._speaking = speaking
         self._form_max_delay_s = form_max_delay_s
@@ -118,6 +123,21 @@ class CueMixer:
             item = _Item(kind, next(self._seq), sound, text, samples, at_s)
             bisect.insort(self._incoming, (at_s, item.seq, item))
 
+    def set_volume(self, volume: float) -> None:
+        """Move to `volume` (linear gain) from the next block on: what plays, and all that waits."""
+        with self._lock:
+            self._target_volume = volume
+            self._ramp_per_frame = (volume - self._volume) / (VOLUME_RAMP_S * self.rate_hz)
+
+    def _gain(self, frames: int) -> float | np.ndarray:
+        """The gain for the next `frames` samples of sound: the volume, or a ramp towards it."""
+        if self._volume == self._target_volume:
+            return self._volume
+        ramp = self._volume + self._ramp_per_frame * np.arange(1, frames + 1)
+        ramp = (np.minimum if self._ramp_per_frame > 0 else np.maximum)(ramp, self._target_volume)
+        self._volume = float(ramp[-1])
+        return ramp
+
     @property
     def is_idle(self) -> bool:
         """Nothing playing and nothing waiting."""
@@ -135,6 +155,7 @@ class CueMixer:
                 at_s = start_s + pos / rate
                 self._admit(at_s, notices)
                 if self._current is None:
+                    self._volume = self._target_volume  # between sounds a jump is not heard
                     self._current = self._next(at_s)
                     if self._current is not None:
                         notices.append((True, self._current, at_s))
@@ -149,7 +170,7 @@ class CueMixer:
                     pos = stop
                     continue
                 end = min(stop, pos + item.samples.size - item.pos)
-                out[pos:end] = item.samples[item.pos : item.pos + end - pos] * self._volume
+                out[pos:end] = item.samples[item.pos : item.pos + end - pos] * self._gain(end - pos)
                 item.pos += end - pos
                 pos = end
                 if item.pos >= item.samples.size:

@@ -109,6 +109,12 @@ class SoundDevicePlayer:
             else:
                 self.mixer.offer_earcon(earcon, time.monotonic())
 
+    def set_volume(self, level: float) -> None:
+        """Play at `level` from the next block on (kept for the mixer of a reopened stream too)."""
+        with self._lock:
+            self._volume = level
+            self.mixer.set_volume(level)
+
     def wait_idle(self, timeout_s: float) -> bool:
         """Block until everything queued has been played (and has left the device's buffer)."""
         deadline = time.monotonic() + timeout_s

@@ -36,6 +36,9 @@ class PrintedVoice:
         """Print the tone's name."""
         self._line(f"  ({earcon.value.replace('_', ' ')})")
 
+    def set_volume(self, level: float) -> None:
+        """Printed cues have no loudness; the view shows the level and the earcon's line follows."""
+
     def notice(self, text: str) -> None:
         """Print a line about the voice itself (the speaker was lost, or is back), not a cue."""
         self._line(text)

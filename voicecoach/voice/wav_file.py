@@ -95,6 +95,10 @@ class WavFileVoice:
         """Place a tone at the current elapsed time."""
         self._buffer.mixer.offer_earcon(earcon, self._clock())
 
+    def set_volume(self, level: float) -> None:
+        """Mix at `level` from the pump's next block on (at most PUMP_S after the command)."""
+        self._buffer.mixer.set_volume(level)
+
     def close(self) -> None:
         """Finish what is queued, then write the file."""
         self._closed.set()

@@ -17,7 +17,6 @@ import numpy as np
 from voicecoach.commands import Command, normalize
 from voicecoach.ears.base import Recognition
 from voicecoach.ears.endpoint import EndpointedRecognizer, Utterance
-from voicecoach.ears.voice_activity import SpeechDetector
 from voicecoach.ears.phonetic import phone_distance
 from voicecoach.ears.rejection import (
     DEFAULT_MODEL,
@@ -26,6 +25,7 @@ from voicecoach.ears.rejection import (
     Evidence,
     RejectionModel,
 )
+from voicecoach.ears.voice_activity import SpeechDetector
 from voicecoach.errors import ConfigError, ModelError, Problem
 
 MAX_COMMAND_S = 2.5

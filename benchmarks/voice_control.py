@@ -36,6 +36,7 @@ from benchmarks.room_echo import CueTrack, cue_track, hear_in_room
 from voicecoach.audio import SAMPLE_RATE_HZ, to_pcm16
 from voicecoach.commands import Command, normalize
 from voicecoach.ears import GatePolicy, Recognizer
+from voicecoach.ears.voice_activity import LoudnessDetector
 from voicecoach.sim import corpus
 from voicecoach.sim.corpus import Clip, Speaker
 from voicecoach.sim.synth import Noise, make_noise, speech_rms
@@ -72,6 +73,7 @@ def backends(phrases: Mapping[Command, Sequence[str]]) -> dict[str, Factory]:
 
         found["whisper"] = lambda p: WhisperRecognizer(p)
         found["whisper-baseline"] = lambda p: WhisperRecognizer(p, restricted=False)
+        found["whisper-loudness"] = lambda p: WhisperRecognizer(p, detector=LoudnessDetector())
     model = _vosk_model()
     if model is not None:
         from voicecoach.ears.recognizers.vosk import ENGLISH_FILLERS, VoskRecognizer

@@ -1,4 +1,5 @@
-"""The loudness endpointer: utterance boundaries, padding, steady noise, overlong stretches."""
+"""The endpointer, on the loudness detector so that plain tones can stand for words: utterance
+boundaries, padding, steady noise, overlong stretches, early offers."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import pytest
 
 from voicecoach.audio import SAMPLE_RATE_HZ, to_pcm16
 from voicecoach.ears.endpoint import EarlyOffers, Endpointer, Utterance
+from voicecoach.ears.voice_activity import FRAME_SAMPLES, LoudnessDetector
 from voicecoach.sim.synth import Noise, make_noise
 
 
@@ -21,7 +23,7 @@ def quiet(duration_s: float, level: float = 0.001, seed: int = 0) -> np.ndarray:
 
 
 def run(audio: np.ndarray, block_s: float = 0.1) -> list[Utterance | None]:
-    endpointer = Endpointer()
+    endpointer = Endpointer(LoudnessDetector())
     pcm = to_pcm16(audio)
     step = round(block_s * SAMPLE_RATE_HZ) * 2
     found = [u for i in range(0, len(pcm), step) for u in endpointer.process(pcm[i : i + step])]
@@ -85,9 +87,9 @@ def test_a_short_utterance_is_offered_early_and_once_answered_is_not_cut_again()
         offered.append(utterance)
         return True
 
-    endpointer = Endpointer(end_silence_s=0.3, early=EarlyOffers(0.12, 0.21, 2.5, answer))
+    endpointer = Endpointer(LoudnessDetector(), end_silence_s=0.3, early=EarlyOffers(0.12, 0.21, 2.5, answer))
     pcm = to_pcm16(np.concatenate([quiet(0.5), tone(0.4), quiet(1.0, seed=1)]))
-    step = 2 * 480  # one frame at a time, to see when the offer comes
+    step = 2 * FRAME_SAMPLES  # one frame at a time, to see when the offer comes
     ended, offered_at_s = [], None
     for i in range(0, len(pcm), step):
         ended += endpointer.process(pcm[i : i + step])
@@ -95,12 +97,14 @@ def test_a_short_utterance_is_offered_early_and_once_answered_is_not_cut_again()
             offered_at_s = (i + step) / 2 / SAMPLE_RATE_HZ
     assert len(offered) == 1 and ended == [] and endpointer.close() == []
     assert offered[0].end_s == pytest.approx(0.9, abs=0.1)
-    assert offered_at_s is not None and offered_at_s - offered[0].end_s == pytest.approx(0.12, abs=0.04)
+    # 0.12 s of quiet after the last loud frame, which is one 32 ms frame past the words' core
+    delay_s = 0.12 + FRAME_SAMPLES / SAMPLE_RATE_HZ
+    assert offered_at_s is not None and offered_at_s - offered[0].end_s == pytest.approx(delay_s, abs=0.02)
 
 
 def test_an_early_offer_turned_down_leaves_the_utterance_to_end_as_usual() -> None:
     offered: list[Utterance] = []
-    endpointer = Endpointer(end_silence_s=0.3, early=offers_to(offered))
+    endpointer = Endpointer(LoudnessDetector(), end_silence_s=0.3, early=offers_to(offered))
     pcm = to_pcm16(np.concatenate([quiet(0.5), tone(0.3), quiet(0.2), tone(0.3), quiet(1.0, seed=1)]))
     ended = endpointer.process(pcm) + endpointer.close()
     assert len(offered) == 2  # one offer at each pause
@@ -110,7 +114,7 @@ def test_an_early_offer_turned_down_leaves_the_utterance_to_end_as_usual() -> No
 
 def test_a_breath_right_after_a_command_does_not_hold_back_the_early_offer() -> None:
     offered: list[Utterance] = []
-    endpointer = Endpointer(end_silence_s=0.3, early=offers_to(offered))
+    endpointer = Endpointer(LoudnessDetector(), end_silence_s=0.3, early=offers_to(offered))
     breath = quiet(0.8, level=0.03, seed=3)  # ~15 dB under the words, far above the room's hiss
     endpointer.process(to_pcm16(np.concatenate([quiet(1.0), tone(0.4), breath])))
     assert len(offered) == 1
@@ -124,7 +128,7 @@ def test_a_breath_right_after_a_command_does_not_hold_back_the_early_offer() -> 
 ])
 def test_a_stream_after_close_is_cut_as_if_the_endpointer_were_new(before: np.ndarray) -> None:
     audio = np.concatenate([quiet(0.3), tone(0.5), quiet(0.8, seed=1)])
-    endpointer = Endpointer()
+    endpointer = Endpointer(LoudnessDetector())
     endpointer.process(to_pcm16(before))
     endpointer.close()
     later = endpointer.process(to_pcm16(audio)) + endpointer.close()

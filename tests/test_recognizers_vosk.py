@@ -20,6 +20,7 @@ from voicecoach.commands import STATE_GRAMMAR, Command, normalize
 from voicecoach.ears import EchoGate, Listener, Recognition, find_model
 from voicecoach.ears.recognizers.vosk import VoskRecognizer, load_model
 from voicecoach.errors import ModelError
+from voicecoach.sim import corpus
 from voicecoach.states import State
 
 
@@ -91,12 +92,14 @@ def test_stop_and_safety_are_heard_in_every_state() -> None:
 
 
 def test_fast_path_acts_on_a_partial_before_the_utterance_ends() -> None:
-    # "pause" followed without a break by more words: the final result comes only at the end
-    results = decode(korean_recognizer(), speech("멈춰 계속 어렵게", speed_wpm=150))
+    # "pause" followed without a break by more words: the final result comes only at their end
+    samples = speech("멈춰 계속 어렵게", speed_wpm=150)
+    results = decode(korean_recognizer(), samples)
     partials = [(at_s, r) for at_s, r in results if r.is_partial]
     finals = [(at_s, r) for at_s, r in results if not r.is_partial]
     assert [r.command for _, r in partials] == [Command.PAUSE]
-    assert partials[0][0] < finals[0][0] - 0.4
+    # acted on by the time the words end; the final result waits for the quiet after them
+    assert partials[0][0] <= corpus.speech_end_s(samples) < finals[0][0]
     # the whole utterance is several phrases: not one command, so nothing is acted on twice
     assert [r.command for _, r in finals] == [None]
 

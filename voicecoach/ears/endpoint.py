@@ -1,10 +1,10 @@
-"""Where utterances begin and end, by loudness above a tracked noise floor.
+"""Where utterances begin and end: runs of speech frames, as a SpeechDetector judges them.
 
 pocketsphinx's own endpointer (WebRTC's VAD) does not close utterances in steady noise (measured
 on synthetic commands: at 5 dB SNR of white or pink noise it stayed "in speech" through every
-clip, at 10 dB through most), so a command said next to a fan would never be decoded. Energy
-above an adaptive floor copes with steady noise; bursts (breathing) open short utterances that
-the rejection step then turns down.
+clip, at 10 dB through most). The detector (ears/voice_activity.py: Silero VAD, or loudness over
+an adaptive floor) says which frames are speech; this module turns those frames into utterances
+with padding, early offers and a cap on length, the same for every detector.
 """
 
 from __future__ import annotations
@@ -18,15 +18,10 @@ import numpy as np
 
 from voicecoach.audio import SAMPLE_RATE_HZ
 from voicecoach.ears.base import Recognition
+from voicecoach.ears.voice_activity import FRAME_S, FRAME_SAMPLES, SpeechDetector, open_speech_detector
 
-FRAME_S = 0.03
-FRAME_SAMPLES = round(FRAME_S * SAMPLE_RATE_HZ)
 DIP_DB = 10.0
 """Loudness this far below an utterance's peak is no longer its words (for early offers only)."""
-
-QUIETEST_SPEECH_DB = 40.0
-"""Frame energy (dB re one 16-bit step) below which nothing is speech: -50 dBFS. Without it,
-a digitally silent input would count the faintest tail of a word as speech."""
 
 
 @dataclass(frozen=True)
@@ -60,23 +55,25 @@ class EarlyOffers:
 
 
 class Endpointer:
-    """Cuts a 16-bit PCM stream into utterances: frames `threshold_db` over the noise floor."""
+    """Cuts a 16-bit PCM stream into utterances: runs of frames the detector calls speech."""
 
     def __init__(
         self,
-        threshold_db: float = 6.0,
+        detector: SpeechDetector | None = None,
         end_silence_s: float = 0.2,
         pad_s: float = 0.2,
         max_s: float = 2.5,
-        floor_window_s: float = 3.0,
         early: EarlyOffers | None = None,
     ) -> None:
-        self._threshold_db = threshold_db
+        """`detector` None: Silero when it loads, else loudness (`detector_note` says why)."""
+        self.detector_note: str | None = None
+        if detector is None:
+            detector, self.detector_note = open_speech_detector()
+        self.detector = detector
         self._early = early
         self._end_frames = round(end_silence_s / FRAME_S)
         self._pad_frames = round(pad_s / FRAME_S)
         self._max_frames = round(max_s / FRAME_S)
-        self._floor_frames = round(floor_window_s / FRAME_S)
         self._origin_s = 0.0  # stream time where the current stream's frame 0 begins
         self._begin_stream()
 
@@ -99,8 +96,8 @@ class Endpointer:
         self._peak_db = 0.0
         self._loud_run: deque[bool] = deque(maxlen=5)
         self._powers: deque[float] = deque(maxlen=3)
-        self._energies_db: deque[float] = deque(maxlen=self._floor_frames)
         self._is_waiting_for_quiet = False
+        self.detector.reset()
 
     @property
     def in_speech(self) -> bool:
@@ -135,10 +132,7 @@ class Endpointer:
         # several dB and would open utterances all the time.
         self._powers.append(float(np.mean(frame.astype(np.float64) ** 2)))
         energy_db = 10.0 * np.log10(np.mean(self._powers) + 1.0)
-        self._energies_db.append(energy_db)
-        # The floor: a low percentile of the last few seconds (speech rarely fills 80 % of them).
-        floor_db = float(np.percentile(self._energies_db, 20))
-        is_loud = energy_db > max(floor_db + self._threshold_db, QUIETEST_SPEECH_DB)
+        is_loud = self.detector.is_speech(frame, energy_db, self._start is not None)
         self._loud_run.append(is_loud)
         if is_loud:
             self._last_loud = self._frame_index
@@ -154,7 +148,8 @@ class Endpointer:
         if self._start is None:
             if sum(self._loud_run) >= 3:
                 first_loud = list(self._loud_run).index(True)
-                self._start = self._frame_index - len(self._loud_run) + 1 + first_loud
+                self._start = max(1, self._frame_index - len(self._loud_run) + 1 + first_loud
+                                  - self.detector.onset_lag_frames)
                 self._peak_db, self._last_strong = energy_db, self._frame_index
             return False
         if self._frame_index - self._last_loud >= self._end_frames:
@@ -209,13 +204,19 @@ class EndpointedRecognizer(ABC):
     name: str
 
     def __init__(self, end_silence_s: float, max_s: float, pad_s: float = 0.2,
-                 early: tuple[float, float, float] | None = None) -> None:
+                 early: tuple[float, float, float] | None = None,
+                 detector: SpeechDetector | None = None) -> None:
         """`early` = (quiet_s, dip_s, max_s) of EarlyOffers: results the backend `is_sure` of
-        are given then, without waiting out `end_silence_s`."""
+        are given then, without waiting out `end_silence_s`. `detector` None: the best one."""
         offers = None if early is None else EarlyOffers(*early, answer=self._answer_early)
-        self._endpointer = Endpointer(end_silence_s=end_silence_s, pad_s=pad_s, max_s=max_s,
-                                      early=offers)
+        self._endpointer = Endpointer(detector, end_silence_s=end_silence_s, pad_s=pad_s,
+                                      max_s=max_s, early=offers)
         self._answered: list[Recognition] = []
+
+    @property
+    def speech_detector_note(self) -> str | None:
+        """Why the best speech detector is not in use, if it is not."""
+        return self._endpointer.detector_note
 
     def accept(self, pcm: bytes) -> list[Recognition]:
         """Feed audio; returns a result for each utterance that ended (or was answered) within it."""

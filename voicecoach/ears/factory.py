@@ -161,6 +161,9 @@ def open_ears(
     may_download = settings.recognition.auto_download and not offline
     recognizer, note = choose_recognizer(settings, model=model, may_download=may_download,
                                          cue_texts=cue_texts)
+    detector_note = getattr(recognizer, "speech_detector_note", None)
+    if detector_note:
+        note = f"{note}; {detector_note}"
     canceller = (EchoCanceller(speaking_signal.audio)
                  if speaking_signal is not None and settings.recognition.echo_cancel else None)
     listener = Listener(recognizer, gate_for(settings, speaking_signal, canceller), microphone(device),

@@ -25,6 +25,7 @@ from voicecoach.ears.rejection import (
     Evidence,
     RejectionModel,
 )
+from voicecoach.ears.voice_activity import SpeechDetector
 from voicecoach.errors import ConfigError, ModelError, Problem
 
 MAX_COMMAND_S = 2.5
@@ -63,16 +64,18 @@ class PocketsphinxRecognizer(EndpointedRecognizer):
         rejection: RejectionModel = DEFAULT_MODEL,
         use_grammar: bool = True,
         end_silence_s: float = 0.2,
+        detector: SpeechDetector | None = None,
     ) -> None:
         """Listen for `phrases`; `commands` (default: all) is the first state's grammar.
 
         `fillers` are other words the grammar may answer instead of a command (None: common
         English and workout words); `min_confidence` turns weaker results into "not a command";
-        `use_grammar=False` is the benchmark's baseline: free dictation, exact phrase match.
+        `use_grammar=False` is the benchmark's baseline: free dictation, exact phrase match;
+        `detector` (default: the best available) tells speech frames from the rest.
         """
         import pocketsphinx
 
-        super().__init__(end_silence_s, MAX_COMMAND_S)
+        super().__init__(end_silence_s, MAX_COMMAND_S, detector=detector)
         if fillers is None:
             from voicecoach.ears.recognizers.vosk import ENGLISH_FILLERS as fillers
 

@@ -1,4 +1,9 @@
-"""Vosk recognizer restricted to the command phrases, with a state-aware grammar and a fast path."""
+"""Vosk recognizer restricted to the command phrases, with a state-aware grammar and a fast path.
+
+Vosk ends an utterance by its own silence rule, which breath and steady noise hold open; the same
+speech detector as the other backends (ears/voice_activity.py) watches the stream alongside, and
+when it hears the words end, Vosk is asked for its final result at once.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +16,8 @@ from typing import Any
 from voicecoach.audio import SAMPLE_RATE_HZ
 from voicecoach.commands import ALWAYS_HEARD, Command, normalize
 from voicecoach.ears.base import Recognition
+from voicecoach.ears.endpoint import Endpointer
+from voicecoach.ears.voice_activity import SpeechDetector
 from voicecoach.errors import ModelError
 
 UNKNOWN = "[unk]"
@@ -24,6 +31,12 @@ SPOTTED_MIN_CONFIDENCE = 0.8
 
 STABLE_PARTIALS = 2
 """A partial must read the same this many blocks running before the fast path trusts it."""
+
+END_SILENCE_S = 0.2
+"""Non-speech after the words (as the speech detector hears it) that ends Vosk's utterance."""
+
+MAX_UTTERANCE_S = 8.0
+"""Longer speech is left to Vosk's own endpointing."""
 
 
 ENGLISH_FILLERS: tuple[str, ...] = (
@@ -60,7 +73,9 @@ class VoskRecognizer:
         phrases: Mapping[Command, Sequence[str]],
         commands: Collection[Command] | None = None,
         fillers: Collection[str] = (),
+        detector: SpeechDetector | None = None,
     ) -> None:
+        """`detector` (default: the best available) decides when the words have ended."""
         import vosk
 
         self._model = load_model(str(model_path))
@@ -74,6 +89,13 @@ class VoskRecognizer:
             self._recognizer.SetPartialWords(True)
         self._partial_run: tuple[str, int] = ("", 0)
         self._fast_fired: Command | None = None
+        self._speech_ends = Endpointer(detector, end_silence_s=END_SILENCE_S, pad_s=0.0,
+                                       max_s=MAX_UTTERANCE_S)
+
+    @property
+    def speech_detector_note(self) -> str | None:
+        """Why the best speech detector is not in use, if it is not."""
+        return self._speech_ends.detector_note
 
     @property
     def fillers(self) -> tuple[str, ...]:
@@ -99,12 +121,16 @@ class VoskRecognizer:
 
     def accept(self, pcm: bytes) -> list[Recognition]:
         """Feed audio; returns a finished utterance, or a stable stop/pause partial (fast path)."""
-        if self._recognizer.AcceptWaveform(pcm):
+        is_final = self._recognizer.AcceptWaveform(pcm)
+        if any(self._speech_ends.process(pcm)) and not is_final:
+            return self.flush()  # the words have ended: no need to wait for Vosk's own silence
+        if is_final:
             return self._final(json.loads(self._recognizer.Result()))
         return self._fast_path(json.loads(self._recognizer.PartialResult()))
 
     def flush(self) -> list[Recognition]:
-        """End of stream: decode whatever is still open."""
+        """End of stream (or of the words): decode whatever is still open."""
+        self._speech_ends.close()
         return self._final(json.loads(self._recognizer.FinalResult()))
 
     def command_of(self, text: str) -> Command | None:

@@ -26,6 +26,7 @@ from voicecoach.ears.endpoint import EndpointedRecognizer, Utterance
 from voicecoach.ears.phonetic import PhraseMatcher, phones_of
 from voicecoach.ears.recognizers.whisper_model import WINDOW_S, Transcriber, load_model
 from voicecoach.ears.rejection import Features, RejectionModel
+from voicecoach.ears.voice_activity import SpeechDetector
 
 MAX_COMMAND_S = 2.5
 """Longer speech is never one whole command (only a stop or safety phrase inside it counts)."""
@@ -52,7 +53,7 @@ right commands measured 0.4-0.98."""
 MAX_NO_SPEECH_PROB = 0.6
 """Above this Whisper itself thinks the audio holds no speech (breath, a thump)."""
 
-EARLY_SILENCE_S = 0.12
+EARLY_SILENCE_S = 0.064
 """After this much quiet a short utterance is decoded already; a whole allowed phrase (not a
 prefix of another) is acted on at once instead of after END_SILENCE_S (saves ~0.2 s)."""
 
@@ -159,14 +160,17 @@ class WhisperRecognizer(EndpointedRecognizer):
         end_silence_s: float = END_SILENCE_S,
         min_confidence: float = MIN_CONFIDENCE,
         restricted: bool = True,
+        detector: SpeechDetector | None = None,
     ) -> None:
-        """`model` is an already loaded WhisperModel (tests and benchmarks share one).
+        """`model` is an already loaded WhisperModel (tests and benchmarks share one);
+        `detector` (default: the best available) tells speech frames from the rest.
 
         `restricted=False` is the benchmark's baseline: no prompt, every command allowed in every
         state, only exact phrases (no sound-alike matching, no spotting).
         """
         super().__init__(end_silence_s, MAX_SPOTTING_S, PAD_S,
-                         (EARLY_SILENCE_S, EARLY_DIP_S, EARLY_MAX_S) if restricted else None)
+                         (EARLY_SILENCE_S, EARLY_DIP_S, EARLY_MAX_S) if restricted else None,
+                         detector)
         model = model if model is not None else load_model(model_dir, compute_type, cpu_threads)
         self._transcriber = Transcriber(model, window_s, beam_size)
         self._index = {normalize(p): c for c, items in phrases.items() for p in items}

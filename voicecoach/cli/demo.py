@@ -32,7 +32,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "(start, pause, resume, easier, how many left, stop) into the real speech recognizer "
         "while the real coach paces, speaks and reacts. The coach's voice goes to the speaker, "
         f"or to a WAV file ({DEFAULT_WAV}) when there is none. Needs no microphone, speaker "
-        "or internet. Ends with a summary of what was said, heard and done.",
+        "or internet. Ends with what was said and heard, and the workout's summary.",
     )
     p.add_argument("--audio-out", type=Path, metavar="FILE.wav",
                    help=f"write the coach's voice here even if there is a speaker "
@@ -74,7 +74,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from voicecoach.history import HistoryRecorder
     from voicecoach.session import Runner, SchedulerPacer, Session, all_texts
     from voicecoach.sim import Director, VirtualMicrophone, demo_routine
-    from voicecoach.views import open_view
+    from voicecoach.views import open_view, print_summary
     from voicecoach.voice import PrintedVoice, open_voice
 
     settings = load_settings(args.config).settings
@@ -117,12 +117,15 @@ def cmd_demo(args: argparse.Namespace) -> int:
         closing.callback(director.close)
         reason = runner.run()
         director.close()
+        summary = recorder.keep_summary(session.summary())
         recorder.close()
-        _print_summary(director, reason, audio_out, history)
+        _print_demo_log(director, reason, audio_out, history)
+        print_summary(summary)
         return 0 if director.log.is_all_heard else 1
 
 
-def _print_summary(director: object, reason: str, audio_out: Path | None, history: Path) -> None:
+def _print_demo_log(director: object, reason: str, audio_out: Path | None, history: Path) -> None:
+    """What the demo user said and what the coach heard, then how the session went."""
     from voicecoach.sim import Director
 
     assert isinstance(director, Director)

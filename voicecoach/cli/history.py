@@ -5,9 +5,9 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
+from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime
-from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING
 

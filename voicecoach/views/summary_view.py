@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+from rich import box
 from rich.console import Console, Group, RenderableType
 from rich.table import Table
 from rich.text import Text
@@ -21,15 +22,14 @@ def summary_table(summary: WorkoutSummary) -> RenderableType:
     """Per exercise: sets (and how many were cut short), reps, time under tension, the variation
     reached, easier/harder moves and safety stops; then the total time and the suggestions."""
     table = Table(title=f"{summary.routine}: workout {summary.outcome.value}",
-                  title_justify="left")
-    numeric = ("sets", "reps", "tension", "easier", "harder", "safety")
-    for column in ("exercise", "sets", "reps", "tension", "variation reached", *numeric[3:]):
+                  title_justify="left", box=box.SIMPLE_HEAD)
+    numeric = ("sets", "cut", "reps", "tension", "easier/harder", "safety")
+    for column in ("exercise", *numeric[:4], "variation reached", *numeric[4:]):
         table.add_column(column, justify="right" if column in numeric else "left")
     for e in summary.exercises:
-        cut = f", {e.sets_cut_short} cut" if e.sets_cut_short else ""
-        table.add_row(e.exercise, f"{e.sets_done}/{e.sets_planned}{cut}",
+        table.add_row(e.exercise, f"{e.sets_done}/{e.sets_planned}", str(e.sets_cut_short),
                       "-" if e.is_hold else str(e.reps), clock_text(e.work_s),
-                      e.variation or "-", str(e.easier), str(e.harder), str(e.safety_stops))
+                      e.variation or "-", f"{e.easier}/{e.harder}", str(e.safety_stops))
     lines: list[RenderableType] = [
         table,
         Text(f"Total time {clock_text(summary.total_s)}, under tension "

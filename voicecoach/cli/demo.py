@@ -69,12 +69,12 @@ def _audio_out(args: argparse.Namespace, settings: Settings) -> Path | None:
 
 def cmd_demo(args: argparse.Namespace) -> int:
     """Run the demo session and print its summary; exit 1 if a spoken command was missed."""
-    from voicecoach.cli.workout import _prepare_cues
+    from voicecoach.cli.workout import _prepare_cues, show_summary
     from voicecoach.ears import Listener, choose_recognizer, gate_for
     from voicecoach.history import HistoryRecorder
     from voicecoach.session import Runner, SchedulerPacer, Session, all_texts
     from voicecoach.sim import Director, VirtualMicrophone, demo_routine
-    from voicecoach.views import open_view, print_summary
+    from voicecoach.views import open_view
     from voicecoach.voice import PrintedVoice, open_voice
 
     settings = load_settings(args.config).settings
@@ -117,10 +117,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
         closing.callback(director.close)
         reason = runner.run()
         director.close()
-        summary = recorder.keep_summary(session.summary())
-        recorder.close()
         _print_demo_log(director, reason, audio_out, history)
-        print_summary(summary)
+        show_summary(session.summary(), recorder, is_json=False)
+        recorder.close()
         return 0 if director.log.is_all_heard else 1
 
 

@@ -162,7 +162,8 @@ class Session:
 
     def summary(self) -> WorkoutSummary:
         """What was done so far, on the workout's own clock (the ending's table and history)."""
-        outcome = Status.FINISHED if self.state is State.FINISHED else Status.STOPPED
+        outcome = {State.FINISHED: Status.FINISHED, State.STOPPED: Status.STOPPED}.get(
+            self.state, Status.RUNNING)
         return self._tally.summary(outcome, self._now_s)
 
     def snapshot(self) -> Snapshot:

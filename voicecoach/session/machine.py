@@ -254,11 +254,12 @@ class Session:
         self._tally.add(record.kind, record.data)
         self._emit(record)
 
-    def _say_summary(self) -> None:
-        """The ending's totals in a sentence, once a set was begun."""
+    def _say_summary(self, kind: CueKind) -> None:
+        """The ending's totals in a sentence, once a set was begun; `kind` that of the goodbye
+        before it, so it follows at once (after "stop", ahead of the abandoned set's cues)."""
         text = wording.summary_text(self.summary())
         if text is not None:
-            self._say(text, CueKind.INFO)
+            self._say(text, kind)
 
     def _set_work_s(self) -> float:
         """Seconds of work in the set under way (pauses left out); 0 between sets."""
@@ -387,7 +388,7 @@ class Session:
         self._is_in_set = False
         self._phase = None
         self._record("finished", elapsed_s=round(self._now_s, 3))
-        self._say_summary()
+        self._say_summary(CueKind.INFO)
         self._emit(Finish("finished"))
 
     # ---- sets and reps --------------------------------------------------------------------
@@ -568,7 +569,7 @@ class Session:
             self.state = State.STOPPED
             self._held = None
             self._is_in_set = False
-            self._say_summary()
+            self._say_summary(CueKind.ACK)
         self._emit(Finish(self.state.value))
 
     def _gentler(self) -> Variation | None:

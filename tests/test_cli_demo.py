@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import sqlite3
 import subprocess
@@ -54,9 +55,16 @@ def test_the_demo_runs_without_audio_devices_and_its_summary_matches_the_session
         row = next(line for line in lines if f'"{step.phrase}"' in line)
         assert step.expect.value in row, report
     assert f"{len(DEMO_SCRIPT)} commands heard for {len(DEMO_SCRIPT)} spoken" in done.stdout
+    ending = done.stdout[done.stdout.index("commands heard for"):]  # the summary comes last
+    assert "Leg lifts (demo): workout stopped" in ending and "Total time" in ending, report
     with sqlite3.connect(history) as db:
         assert db.execute("SELECT status FROM sessions").fetchall() == [("stopped",)]
+        [(kept,)] = db.execute("SELECT summary FROM sessions").fetchall()
         kinds = [k for (k,) in db.execute("SELECT kind FROM events ORDER BY id")]
+    summary = json.loads(kept)
+    assert summary["outcome"] == "stopped" and summary["exercises"][0]["easier"] == 1
+    assert summary["exercises"][0]["sets_cut_short"] == 1
+    assert summary["exercises"][0]["reps"] >= 5  # "stop" is said from the sixth rep on
     for kind in ("started", "paused", "resumed", "easier", "stopped"):
         assert kind in kinds, kinds
     samples = read_wav_16k(tmp_path / "voicecoach-demo.wav")

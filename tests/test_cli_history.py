@@ -103,3 +103,52 @@ def test_plot_of_a_history_without_sets_says_so(tmp_path: Path,
     assert capsys.readouterr().err.strip() == (
         "voicecoach: no finished sets to plot in the history; do a workout first")
     assert not (tmp_path / "p.png").exists()
+
+
+def test_a_simulated_workout_lists_its_own_length_and_its_summary(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "history.sqlite3"
+    assert main(["run", "leg-lifts", "--simulate", "--json", "--history", str(path)]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["total_s"] > 240  # minutes on its own clock, a blink on the wall clock
+    assert main(["history", "--history", str(path), "--json"]) == 0
+    [session] = json.loads(capsys.readouterr().out)["sessions"]
+    assert session["duration_s"] == summary["total_s"]
+    assert session["summary"] == summary
+    assert main(["history", "--history", str(path)]) == 0
+    minutes, seconds = divmod(round(summary["total_s"]), 60)
+    assert f" {minutes}:{seconds:02d} " in capsys.readouterr().out
+
+
+def test_the_plot_has_one_bar_per_workout_and_dates_even_for_a_first_busy_day(
+        tmp_path: Path) -> None:
+    from datetime import UTC, datetime
+
+    from voicecoach.cli.history import plot_figure
+    from voicecoach.history import HistoryStore
+
+    path = tmp_path / "history.sqlite3"
+    seed_history(path, days=1, start=datetime(2026, 12, 2, 9, 0, tzinfo=UTC))
+    seed_history(path, days=1, start=datetime(2026, 12, 2, 13, 0, tzinfo=UTC))
+    seed_history(path, days=1, start=datetime(2026, 12, 2, 18, 0, tzinfo=UTC))
+    store = HistoryStore.open(path)
+    figure = plot_figure(store.plot_series())
+    store.close()
+    legs = figure.axes[0]
+    assert legs.get_title() == "Leg lifts"
+    assert len(legs.patches) == 3  # three bars, one per workout
+    labels = [t.get_text() for t in legs.get_xticklabels()]
+    local = [datetime(2026, 12, 2, h, 0, tzinfo=UTC).astimezone() for h in (9, 13, 18)]
+    assert labels == [m.strftime("%d %b %Y %H:%M") for m in local]
+
+
+def test_date_labels_add_the_time_only_on_days_with_more_than_one_workout() -> None:
+    from datetime import datetime, timedelta
+
+    from voicecoach.cli.history import date_labels
+
+    day = datetime(2026, 12, 1, 12, 0).astimezone()
+    labels = date_labels([day, day + timedelta(days=1), day + timedelta(days=1, hours=2)])
+    assert labels == [day.strftime("%d %b %Y"),
+                      *(m.strftime("%d %b %Y %H:%M") for m in
+                        (day + timedelta(days=1), day + timedelta(days=1, hours=2)))]

@@ -22,6 +22,7 @@ from voicecoach.history import (
     SetRecord,
     Status,
     Streaks,
+    Tally,
     default_history_file,
     streaks,
 )
@@ -217,6 +218,7 @@ def test_a_first_schema_file_is_migrated_and_its_data_kept(db_path: Path) -> Non
     [row] = store.recent_sessions()
     assert (row.id, row.status, row.duration_s, row.sets, row.reps) == (
         7, Status.FINISHED, 600.0, 2, 8)
+    assert row.summary is None  # saved before summaries were kept: still listed
     [legs, _plank] = store.exercise_results(7, make_routine())
     assert (legs.easier, [s.variation_level for s in legs.sets]) == (2, [1, 0])
     # New writes work on the migrated file.
@@ -401,3 +403,33 @@ def test_suggestions_compare_the_last_two_sessions(db_path: Path) -> None:
     assert (legs.kind, legs.variation_level) == (Change.ONE_MORE_REP, 2)
     # Plank: clean twice at Full plank, its top rung: a longer hold.
     assert plank.kind is Change.ONE_MORE_REP and "seconds longer" in plank.text
+
+
+def test_a_sitting_on_the_workouts_own_clock_counts_that_time_not_the_wall_clocks(
+        db_path: Path, clock: StepClock) -> None:
+    routine = make_routine()
+    recorder, _ = HistoryRecorder.open(db_path, routine, "", print, now=clock)
+    recorder.record("set_done", set_data(routine, 0, 0))  # a simulation: the wall clock stands
+    recorder.record("finished", {"exercise": "leg-lifts", "set": 1, "elapsed_s": 412.5})
+    recorder.close()
+    [row] = HistoryStore.open(db_path).recent_sessions()
+    assert row.duration_s == 412.5
+
+
+def test_the_ending_summary_is_kept_with_its_session_and_historys_suggestions(
+        db_path: Path) -> None:
+    routine = make_routine()
+    recorder, _ = HistoryRecorder.open(db_path, routine, "", print)
+    tally = Tally(routine)
+    for set_index in range(3):
+        data = set_data(routine, 0, set_index)
+        tally.add("set_done", {**data, "work_s": 20.0})
+        recorder.record("set_done", data)
+    recorder.record("finished", {"exercise": "leg-lifts", "set": 3, "elapsed_s": 100.0})
+    kept = recorder.keep_summary(tally.summary(Status.FINISHED, 100.0))
+    recorder.close()
+    assert kept.suggestions == tuple(s.text for s in HistoryStore.open(db_path).suggestions(
+        routine))
+    [row] = HistoryStore.open(db_path).recent_sessions()
+    assert row.summary == kept
+    assert (kept.sets_done, kept.reps, kept.work_s, kept.total_s) == (3, 12, 60.0, 100.0)

@@ -480,3 +480,49 @@ def test_a_volume_command_leaves_repeat_with_the_last_instruction() -> None:
     last = drive.said()[-1]
     drive.command(Command.QUIETER)
     assert [a.cue.text for a in drive.command(Command.REPEAT) if isinstance(a, Say)] == [last]
+
+
+# ---- the count-in's end and the spoken ending ------------------------------------------------
+
+
+def test_the_count_in_ends_on_one_and_the_first_rep_is_its_movement_not_a_second_one() -> None:
+    drive = started()
+    drive.run_until(State.WORKING)
+    said = drive.said()
+    last_count = len(said) - 1 - said[::-1].index("one")
+    assert said[last_count - 2:last_count + 1] == ["three", "two", "one"]
+    assert said[last_count + 1:] == ["Up."]  # the first movement, and no second "one"
+    drive.run(drive.set_start_s + 6.5)  # the second rep is counted as before
+    assert drive.said(drive.set_start_s + 5.9)[0] == "two"
+
+
+def test_an_alternating_first_rep_names_its_side_then_the_movement() -> None:
+    text = LEG_LIFTS.replace("        reps: 10\n        key_cue: Legs straight",
+                             "        reps: 10\n        sides: alternating\n"
+                             "        key_cue: Legs straight")
+    drive = Drive(text)
+    drive.command(Command.START)
+    drive.run_until(State.WORKING)
+    said = drive.said()
+    assert said[said.index("one") + 1:] == ["Left.", "Up."]
+
+
+def test_finishing_says_the_totals_after_the_goodbye() -> None:
+    drive = started()
+    drive.command(Command.SKIP)  # straight to the side plank: one hold set
+    drive.run()
+    assert drive.session.state is State.FINISHED
+    assert drive.said()[-2:] == ["Workout complete. Great job.",
+                                 "In all: one set, in forty-five seconds."]
+
+
+def test_stopping_before_any_set_says_no_totals_and_mid_set_counts_the_set_cut_short() -> None:
+    drive = started()
+    drive.command(Command.STOP)
+    assert drive.said()[-1] == "Workout ended. Well done."
+    drive = working()
+    drive.command(Command.STOP, drive.set_start_s + 13.0)  # rep three under way
+    assert drive.said()[-1].startswith("In all: one set, three reps, in ")
+    leg_lifts = drive.session.summary().exercises[0]
+    assert (leg_lifts.sets_done, leg_lifts.sets_cut_short, leg_lifts.reps) == (1, 1, 3)
+    assert leg_lifts.work_s == pytest.approx(13.0)

@@ -142,7 +142,8 @@ def test_dispatch_carries_out_every_kind_of_action_on_a_fake_clock() -> None:
     assert voice.said[0] == "Get in position."
     pacer.run()
     assert runner.finish_reason == "finished"
-    assert voice.said[-1] == "Workout complete. Great job."
+    assert voice.said[-2:] == ["Workout complete. Great job.",
+                               "In all: one set, two reps, in four seconds."]
     assert voice.earcons == [Earcon.SET_DONE]
     assert recorder.kinds == ["heard start", "started", "set_done", "finished"]
     assert view.heard_commands == [Command.START]
@@ -171,7 +172,7 @@ def test_a_whole_workout_on_the_real_clock_with_apscheduler() -> None:
     elapsed_s = time.monotonic() - started
     assert 3.0 < elapsed_s < 10.0  # count-in countdown (3 s) + two 0.4 s reps
     assert [t for t in voice.said if t in ("one", "two", "three")] == [
-        "three", "two", "one", "one", "two"]
+        "three", "two", "one", "two"]  # after the countdown's "one", the first movement
     assert voice.is_closed and ears.is_closed
 
 

@@ -42,3 +42,20 @@ def test_no_built_in_cue_contains_a_command_phrase() -> None:
     phrases = load_settings().settings.commands
     offending = {t: found for t in _built_in_texts() if (found := contained_phrases(t, phrases))}
     assert offending == {}
+
+
+def test_the_spoken_totals_contain_no_command_phrase() -> None:
+    from voicecoach.history import ExerciseSummary, Status, WorkoutSummary
+    from voicecoach.session import wording
+
+    phrases = load_settings().settings.commands
+    texts = []
+    for sets, reps, seconds, hurt in [(1, 0, 45, 0), (3, 31, 605, 1), (12, 240, 3599, 2)]:
+        done = ExerciseSummary("Leg lifts", sets, sets, reps, 30.0, "Bent-knee lifts",
+                               safety_stops=hurt)
+        text = wording.summary_text(WorkoutSummary("Core", Status.FINISHED, seconds, (done,)))
+        assert text is not None
+        texts.append(text)
+    assert {t: found for t in texts if (found := contained_phrases(t, phrases))} == {}
+    assert texts[1] == ("In all: three sets, thirty-one reps, in ten minutes and five seconds."
+                        " Something hurt today; look after yourself.")

@@ -19,6 +19,7 @@ from voicecoach.sim.simulation import (
     SimulationParams,
     parse_command_script,
     planned_duration_s,
+    run_simulation,
     simulate,
 )
 from voicecoach.views import TimelineRecord, read_timeline, write_timeline
@@ -114,10 +115,11 @@ def test_everything_said_is_clean_and_listed_for_pre_rendering(path: Path) -> No
               (31.0, Command.EASIER), (40.0, Command.PAUSE), (41.0, Command.REPEAT),
               (45.0, Command.RESUME), (60.0, Command.WHATS_NEXT), (70.0, Command.SLOWER),
               (90.0, Command.SAFETY), (95.0, Command.RESUME), (200.0, Command.SKIP)]
-    timeline = simulate(routine, SETTINGS, script)
-    said = {r.text for r in timeline if r.event == "cue"}
+    simulated = run_simulation(routine, SETTINGS, script)
+    said = {r.text for r in simulated.records if r.event == "cue"}
     assert {t: f for t in said if (f := contained_phrases(t, PHRASES))} == {}
-    assert said - set(wording.all_texts(routine)) == set()
+    # The spoken totals are the one sentence made at the end (rendered then, checked here).
+    assert said - set(wording.all_texts(routine)) == {wording.summary_text(simulated.summary)}
 
 
 def test_a_script_without_start_begins_at_zero_and_commands_land_at_their_times() -> None:
@@ -184,3 +186,67 @@ def test_cli_reports_a_bad_script_in_one_line(tmp_path: Path,
 def test_cli_needs_simulate_for_a_script(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["run", "leg-lifts", "--commands", "x.txt"]) == 2
     assert "--simulate" in capsys.readouterr().err
+
+
+CUT_OFF = ("set_done", "safety", "skipped", "stopped")
+"""Timeline records that end a set (their data names the exercise and set)."""
+
+
+def test_the_summary_of_a_simulated_workout_with_commands_matches_its_timeline() -> None:
+    routine = load_routine(paths.SHIPPED_ROUTINES_DIR / "beginner-core-10min.yaml")
+    script = [(0.0, Command.START), (20.0, Command.PAUSE), (26.0, Command.RESUME),
+              (40.0, Command.HARDER), (75.0, Command.EASIER), (90.0, Command.REST),
+              (130.0, Command.SAFETY), (140.0, Command.RESUME), (200.0, Command.SKIP),
+              (300.0, Command.HARDER), (420.0, Command.STOP)]
+    simulated = run_simulation(routine, SETTINGS, script)
+    records, summary = simulated.records, simulated.summary
+    # Read the timeline on its own: a set is the working records of one (exercise, set).
+    worked: dict[tuple[str, int], list[TimelineRecord]] = {}
+    for r in records:
+        if r.state == "working" and r.exercise is not None:
+            worked.setdefault((r.exercise, r.set), []).append(r)
+    ends = {(r.data["exercise"], r.data["set"]): r.time_s for r in records
+            if r.event == "record" and r.detail in CUT_OFF and r.data
+            and (r.detail == "set_done" or r.data.get("rep"))}
+    pauses = [(r.time_s - r.data["paused_s"], r.time_s) for r in records
+              if r.event == "record" and r.detail == "resumed" and r.data]
+    commands = [r for r in records if r.event == "command"]
+    for exercise, done in zip(routine.exercises, summary.exercises, strict=True):
+        sets = sorted(s for e, s in worked if e == exercise.id)
+        assert done.exercise == exercise.name
+        assert done.sets_done == len(sets)
+        assert done.reps == sum(max(r.rep for r in worked[exercise.id, s]) for s in sets
+                                if not done.is_hold)
+        expected_work_s = 0.0
+        for s in sets:
+            begin_s, end_s = worked[exercise.id, s][0].time_s, ends[exercise.id, s]
+            paused_s = sum(max(0.0, min(b, end_s) - max(a, begin_s)) for a, b in pauses)
+            expected_work_s += end_s - begin_s - paused_s
+        assert done.work_s == pytest.approx(expected_work_s, abs=0.01)
+        last_variation = worked[exercise.id, sets[-1]][-1].variation if sets else None
+        assert done.variation == next((v.name for v in exercise.variations
+                                       if v.id == last_variation), None)
+        for command, count in ((Command.EASIER, done.easier), (Command.HARDER, done.harder),
+                               (Command.SAFETY, done.safety_stops)):
+            assert count == sum(c.detail == command.value and c.exercise == exercise.id
+                                for c in commands), (exercise.name, command)
+    stop = next(r for r in records if r.event == "record" and r.detail == "stopped")
+    assert (summary.outcome.value, summary.total_s) == ("stopped", stop.time_s)
+    # Something of each kind happened, so the comparison above meant something.
+    assert summary.sets_done >= 7 and summary.safety_stops == 1
+    assert sum(e.easier for e in summary.exercises) == 1
+    assert sum(e.harder for e in summary.exercises) == 2
+    assert sum(e.sets_cut_short for e in summary.exercises) >= 3
+
+
+def test_cli_simulation_ends_with_the_summary_table_or_json(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["run", "leg-lifts", "--simulate"]) == 0
+    out = capsys.readouterr().out
+    assert "Leg lifts: workout finished" in out and "Total time" in out
+    assert main(["run", "leg-lifts", "--simulate", "--json"]) == 0
+    summary = json.loads(capsys.readouterr().out)  # nothing but the JSON on stdout
+    assert summary["outcome"] == "finished"
+    assert [(e["exercise"], e["sets_done"]) for e in summary["exercises"]] == [("Leg lifts", 3)]
+    assert summary["total_s"] == pytest.approx(planned_duration_s(
+        load_routine(paths.SHIPPED_ROUTINES_DIR / "leg-lifts.yaml")), abs=30)

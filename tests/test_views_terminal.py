@@ -165,7 +165,7 @@ def test_plain_view_follows_a_real_workout() -> None:
         "[count_in] Leg lifts · Bent knee · set 1/3")
     assert "[working] Plank · Knee plank · set 2/2" in lines
     assert lines[-2:] == ["[finished] Plank · Knee plank · set 2/2",
-                          "coach: Workout complete. Great job."]
+                          "coach: In all: five sets, twelve reps, in two minutes and thirty seconds."]
 
 
 def test_open_view_picks_by_output(capsys: pytest.CaptureFixture[str]) -> None:

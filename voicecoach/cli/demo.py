@@ -32,7 +32,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "(start, pause, resume, easier, how many left, stop) into the real speech recognizer "
         "while the real coach paces, speaks and reacts. The coach's voice goes to the speaker, "
         f"or to a WAV file ({DEFAULT_WAV}) when there is none. Needs no microphone, speaker "
-        "or internet. Ends with a summary of what was said, heard and done.",
+        "or internet. Ends with what was said and heard, and the workout's summary.",
     )
     p.add_argument("--audio-out", type=Path, metavar="FILE.wav",
                    help=f"write the coach's voice here even if there is a speaker "
@@ -69,7 +69,7 @@ def _audio_out(args: argparse.Namespace, settings: Settings) -> Path | None:
 
 def cmd_demo(args: argparse.Namespace) -> int:
     """Run the demo session and print its summary; exit 1 if a spoken command was missed."""
-    from voicecoach.cli.workout import _prepare_cues
+    from voicecoach.cli.workout import _prepare_cues, show_summary
     from voicecoach.ears import Listener, choose_recognizer, gate_for
     from voicecoach.history import HistoryRecorder
     from voicecoach.session import Runner, SchedulerPacer, Session, all_texts
@@ -117,12 +117,14 @@ def cmd_demo(args: argparse.Namespace) -> int:
         closing.callback(director.close)
         reason = runner.run()
         director.close()
+        _print_demo_log(director, reason, audio_out, history)
+        show_summary(session.summary(), recorder, is_json=False)
         recorder.close()
-        _print_summary(director, reason, audio_out, history)
         return 0 if director.log.is_all_heard else 1
 
 
-def _print_summary(director: object, reason: str, audio_out: Path | None, history: Path) -> None:
+def _print_demo_log(director: object, reason: str, audio_out: Path | None, history: Path) -> None:
+    """What the demo user said and what the coach heard, then how the session went."""
     from voicecoach.sim import Director
 
     assert isinstance(director, Director)

@@ -5,9 +5,11 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
+from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 from rich.table import Table
@@ -22,6 +24,13 @@ from voicecoach.history import (
     default_history_file,
     streaks,
 )
+from voicecoach.views import clock_text
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+MAX_DATE_LABELS = 12
+"""More workouts than this get every n-th one labelled, so the dates stay readable."""
 
 DESCRIPTION = """\
 Show your saved workouts: the latest sessions, totals per exercise and your streak of
@@ -101,10 +110,7 @@ def _json_value(value: object) -> object:
 
 
 def _duration(seconds: float | None) -> str:
-    if seconds is None:
-        return "-"
-    minutes, secs = divmod(round(seconds), 60)
-    return f"{minutes}:{secs:02d}"
+    return "-" if seconds is None else clock_text(seconds)
 
 
 def _when(moment: datetime) -> str:
@@ -133,8 +139,18 @@ def _print_tables(report: Report) -> None:
                   f"(longest {report.streaks.longest_days})")
 
 
-def draw_plot(series: dict[str, list[PlotPoint]], path: Path) -> None:
-    """Reps (bars) and variation level (steps) per exercise over time, as a PNG (Agg)."""
+def date_labels(moments: list[datetime]) -> list[str]:
+    """A workout's local date ("02 Dec 2026"), with its time when that day has more than one."""
+    local = [m.astimezone() for m in moments]
+    per_day = Counter(m.date() for m in local)
+    return [m.strftime("%d %b %Y") + (m.strftime(" %H:%M") if per_day[m.date()] > 1 else "")
+            for m in local]
+
+
+def plot_figure(series: dict[str, list[PlotPoint]]) -> Figure:
+    """Per exercise, one bar per workout (reps, or seconds for a hold) and its variation level
+    as steps, in workout order and evenly spaced: a time axis squeezes one day's workouts into
+    one bar, and the first workouts into hour ticks."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
@@ -144,19 +160,29 @@ def draw_plot(series: dict[str, list[PlotPoint]], path: Path) -> None:
     FigureCanvasAgg(figure)
     axes_list = figure.subplots(len(series), 1, squeeze=False)[:, 0]
     for axes, (exercise, points) in zip(axes_list, sorted(series.items()), strict=True):
-        when = [p.started_at.astimezone() for p in points]
+        positions = list(range(len(points)))
         is_hold = not any(p.reps for p in points)
-        axes.bar(when, [p.work_s if is_hold else p.reps for p in points], width=0.6,
+        axes.bar(positions, [p.work_s if is_hold else p.reps for p in points], width=0.6,
                  color="#9ecae1")
         axes.set_title(exercise)
         axes.set_ylabel("seconds held" if is_hold else "reps")
+        every = -(-len(points) // MAX_DATE_LABELS)
+        labels = date_labels([p.started_at for p in points])
+        axes.set_xticks(positions[::every], labels[::every])
+        axes.set_xlim(-0.5, len(points) - 0.5)
+        axes.tick_params(axis="x", labelrotation=30)
         levels = axes.twinx()
-        levels.step(when, [p.variation_level for p in points], where="post", color="#d94801",
-                    marker="o")
+        levels.step(positions, [p.variation_level for p in points], where="mid",
+                    color="#d94801", marker="o")
         names = {p.variation_level: p.variation for p in points}
         levels.set_yticks(sorted(names), [names[k] for k in sorted(names)])
         levels.set_ylim(min(names) - 0.5, max(names) + 0.5)
-        axes.tick_params(axis="x", labelrotation=30)
+    return figure
+
+
+def draw_plot(series: dict[str, list[PlotPoint]], path: Path) -> None:
+    """The progress plot (`plot_figure`) as a PNG."""
+    figure = plot_figure(series)
     try:
         figure.savefig(path, dpi=100)
     except OSError as exc:

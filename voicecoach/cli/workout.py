@@ -21,6 +21,7 @@ from voicecoach.routine import Routine, find_routine, load_routine
 
 if TYPE_CHECKING:
     from voicecoach.ears import Heard
+    from voicecoach.history import WorkoutSummary
     from voicecoach.session import Session, StartAt, Volume
     from voicecoach.views import TimelineView
     from voicecoach.voice import CueCache, Progress
@@ -56,6 +57,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    help="go on with the last unfinished workout of this routine")
     p.add_argument("--quiet", action="store_true",
                    help="no live view: only the coach's cues and notices")
+    p.add_argument("--json", action="store_true",
+                   help="end with the workout's summary as JSON on stdout instead of the table "
+                   "(with --simulate, stdout then holds only the JSON)")
     p.add_argument("--audio-out", type=Path, metavar="FILE.wav",
                    help="write everything the coach says to FILE.wav, at the right times, "
                    "instead of the speaker")
@@ -110,23 +114,37 @@ def _simulate(args: argparse.Namespace, settings: Settings, routine: Routine,
     from voicecoach.sim import (
         SimulationParams,
         read_command_script,
-        simulate,
+        run_simulation,
     )
     from voicecoach.views import write_timeline
 
     commands = read_command_script(args.commands, settings.commands) if args.commands else []
-    records = simulate(routine, SimulationParams.from_settings(settings, verbosity), commands,
-                       recorder=recorder, start=start)
+    simulated = run_simulation(routine, SimulationParams.from_settings(settings, verbosity),
+                               commands, recorder=recorder, start=start)
+    records = simulated.records
     if args.timeline is not None:
         write_timeline(records, args.timeline)
     for record in records:
-        if record.event == "cue":
+        if record.event == "cue" and not args.json:
             print(f"[{record.time_s:7.1f} s] {record.text}")
+    show_summary(simulated.summary, recorder, args.json)
     end = next(r for r in reversed(records) if r.event == "finish")
     _warn(f"simulated {end.time_s / 60:.1f} minutes: {end.detail}, "
           f"{sum(r.event == 'cue' for r in records)} cues"
           + (f", timeline in {args.timeline}" if args.timeline else ""))
     return 0
+
+
+def show_summary(summary: WorkoutSummary, recorder: Recorder | None, is_json: bool) -> None:
+    """The ending: kept in history (with its suggestions), then a table or JSON on stdout."""
+    from voicecoach.views import print_summary, summary_json
+
+    if isinstance(recorder, HistoryRecorder):
+        summary = recorder.keep_summary(summary)
+    if is_json:
+        print(summary_json(summary), flush=True)
+    else:
+        print_summary(summary)
 
 
 def make_voice(settings: Settings, args: argparse.Namespace, post: Post,
@@ -290,5 +308,7 @@ def _run_live(args: argparse.Namespace, settings: Settings, routine: Routine,
         return [Cue(s.text, CueKind.INFO) for s in suggestions]
 
     reason = runner.run(last_words)
+    view.close()  # the table goes below the panel, not into it
+    show_summary(session.summary(), recorder, args.json)
     _warn(f"workout {reason}")
     return 0

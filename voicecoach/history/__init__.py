@@ -6,12 +6,14 @@ from voicecoach.history.records import SET_DONE, ResumePoint, SetRecord, Status
 from voicecoach.history.reports import ExerciseTotal, PlotPoint, SessionRow, Streaks, streaks
 from voicecoach.history.schema import MIGRATIONS, SCHEMA_VERSION
 from voicecoach.history.store import HistoryStore, default_history_file
+from voicecoach.history.summary import ExerciseSummary, Tally, WorkoutSummary, with_suggestions
 
 __all__ = [
     "MIGRATIONS",
     "SCHEMA_VERSION",
     "SET_DONE",
     "ExerciseResult",
+    "ExerciseSummary",
     "ExerciseTotal",
     "HistoryRecorder",
     "HistoryStore",
@@ -23,7 +25,10 @@ __all__ = [
     "Status",
     "Streaks",
     "Suggestion",
+    "Tally",
+    "WorkoutSummary",
     "default_history_file",
     "streaks",
     "suggest_all",
+    "with_suggestions",
 ]

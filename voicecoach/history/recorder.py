@@ -20,6 +20,7 @@ from voicecoach.history.records import (
     set_index_of,
 )
 from voicecoach.history.store import LOCK_TIMEOUT_S, HistoryStore, utc_now
+from voicecoach.history.summary import WorkoutSummary, with_suggestions
 from voicecoach.routine import Routine
 
 
@@ -91,7 +92,10 @@ class HistoryRecorder:
                 self._position = (locate_in_routine(data, self._routine)[0], set_index_of(data))
             self._store.record_event(self._session_id, kind, data, *self._position)
             if kind in SESSION_ENDS:
-                self._store.end_session(self._session_id, SESSION_ENDS[kind])
+                elapsed_s = data.get("elapsed_s")
+                self._store.end_session(
+                    self._session_id, SESSION_ENDS[kind],
+                    float(elapsed_s) if isinstance(elapsed_s, int | float) else None)
                 self._has_ended = True
         except (HistoryError, ValueError) as exc:
             self._turn_off(str(exc))
@@ -119,6 +123,20 @@ class HistoryRecorder:
         except HistoryError as exc:
             self._turn_off(str(exc))
             return []
+
+    def keep_summary(self, summary: WorkoutSummary) -> WorkoutSummary:
+        """Save the ending's summary with history's suggestions (they compare with the workout
+        before); returns the summary as kept. Without history it is returned unchanged."""
+        if self._store is None or self._session_id is None:
+            return summary
+        kept = with_suggestions(summary, [s.text for s in self.suggestions()])
+        if self._store is None:  # reading the suggestions turned history off
+            return kept
+        try:
+            self._store.save_summary(self._session_id, kept)
+        except HistoryError as exc:
+            self._turn_off(str(exc))
+        return kept
 
     def _turn_off(self, reason: str) -> None:
         self._warn(f"history is off: {reason}")

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from voicecoach.history.records import Status
+from voicecoach.history.summary import WorkoutSummary
 
 
 @dataclass(frozen=True)
@@ -17,8 +18,11 @@ class SessionRow:
     started_at: datetime
     status: Status
     duration_s: float | None
+    """The workout's own length (its clock, also for a simulation); None while unknown."""
     sets: int
     reps: int
+    summary: WorkoutSummary | None = None
+    """What the ending showed; None for workouts saved before summaries were kept."""
 
 
 @dataclass(frozen=True)

@@ -74,5 +74,6 @@ MIGRATIONS: tuple[Migration, ...] = (
         CREATE INDEX sets_by_session ON sets (session_id);
         CREATE INDEX events_by_session ON events (session_id);
     """)),
+    Migration(3, "workout summaries", "ALTER TABLE sessions ADD COLUMN summary TEXT"),
 )
 SCHEMA_VERSION = MIGRATIONS[-1].version

@@ -24,6 +24,7 @@ from voicecoach.history.records import (
 )
 from voicecoach.history.reports import ExerciseTotal, PlotPoint, SessionRow
 from voicecoach.history.schema import COUNT_EVENTS_SQL, MIGRATIONS, SCHEMA_VERSION, Migration
+from voicecoach.history.summary import WorkoutSummary
 from voicecoach.routine import Routine
 
 HISTORY_FILE_NAME = "history.sqlite3"
@@ -216,8 +217,10 @@ class HistoryStore:
                  json.dumps(dict(data), default=str, sort_keys=True)),
             )
 
-    def end_session(self, session_id: int, status: Status) -> None:
-        """Close a session, adding this sitting's time to its duration."""
+    def end_session(self, session_id: int, status: Status, sitting_s: float | None = None) -> None:
+        """Close a session, adding this sitting's time to its duration: `sitting_s` on the
+        workout's own clock when the session says it (a simulation's is not the wall clock),
+        else the wall clock since it began or resumed."""
         now = self._now()
         with self._transaction() as db:
             started, previous_s, resumed = db.execute(
@@ -225,12 +228,19 @@ class HistoryStore:
                 " WHERE session_id = sessions.id AND kind = 'resumed') FROM sessions WHERE id = ?",
                 (session_id,),
             ).fetchone()
-            sitting_from = _parse_stamp(resumed or started)
-            duration_s = (previous_s or 0.0) + (now - sitting_from).total_seconds()
+            if sitting_s is None:
+                sitting_s = (now - _parse_stamp(resumed or started)).total_seconds()
+            duration_s = (previous_s or 0.0) + sitting_s
             db.execute(
                 "UPDATE sessions SET status = ?, ended_at = ?, duration_s = ? WHERE id = ?",
                 (status, _stamp(now), duration_s, session_id),
             )
+
+    def save_summary(self, session_id: int, summary: WorkoutSummary) -> None:
+        """Keep the ending's summary with its session (a resumed one keeps its latest sitting's)."""
+        with self._transaction() as db:
+            db.execute("UPDATE sessions SET summary = ? WHERE id = ?",
+                       (json.dumps(summary.to_dict(), sort_keys=True), session_id))
 
     # ---- reading -----------------------------------------------------------------------
 
@@ -285,18 +295,19 @@ class HistoryStore:
         with self._guard():
             rows = self._db.execute(
                 "SELECT s.id, s.routine, s.started_at, s.status, s.duration_s,"
-                " COUNT(t.id), COALESCE(SUM(t.reps_done), 0), MAX(t.ended_at)"
+                " COUNT(t.id), COALESCE(SUM(t.reps_done), 0), MAX(t.ended_at), s.summary"
                 " FROM sessions s LEFT JOIN sets t ON t.session_id = s.id"
                 " GROUP BY s.id ORDER BY s.started_at DESC, s.id DESC LIMIT ?",
                 (limit,),
             ).fetchall()
         result = []
-        for sid, routine, started, status, duration_s, sets, reps, last_set in rows:
+        for sid, routine, started, status, duration_s, sets, reps, last_set, kept in rows:
             started_at = _parse_stamp(started)
             if duration_s is None and last_set is not None:
                 duration_s = (_parse_stamp(last_set) - started_at).total_seconds()
+            summary = WorkoutSummary.from_dict(json.loads(kept)) if kept else None
             result.append(SessionRow(sid, routine, started_at, Status(status), duration_s,
-                                     sets, reps))
+                                     sets, reps, summary))
         return result
 
     def exercise_totals(self) -> list[ExerciseTotal]:

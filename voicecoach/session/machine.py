@@ -35,6 +35,7 @@ from voicecoach.events import (
     SpeechStarted,
 )
 from voicecoach.files import Verbosity
+from voicecoach.history import Status, Tally, WorkoutSummary
 from voicecoach.ports import CueTimer
 from voicecoach.routine import Exercise, Phase, Routine, Sides, Tempo, Variation
 from voicecoach.session import adjust, fitting, wording
@@ -126,6 +127,10 @@ class Session:
         self._out: list[Action] = []
         self._is_resumed = start is not None
         self._volume = volume or Volume()
+        self._tally = Tally(routine)
+        self._set_began_s = 0.0
+        self._set_paused_s = 0.0
+        """Pauses inside the set under way: left out of its time under tension."""
         if start is not None:
             self._start_at(start)
 
@@ -158,6 +163,12 @@ class Session:
             case SpeechStarted() | SpeechFinished():
                 self._event_name = "speech"
         return self._out
+
+    def summary(self) -> WorkoutSummary:
+        """What was done so far, on the workout's own clock (the ending's table and history)."""
+        outcome = {State.FINISHED: Status.FINISHED, State.STOPPED: Status.STOPPED}.get(
+            self.state, Status.RUNNING)
+        return self._tally.summary(outcome, self._now_s)
 
     def snapshot(self) -> Snapshot:
         """The session as the live view and the timeline show it."""
@@ -244,7 +255,23 @@ class Session:
     def _record(self, kind: str, **data: object) -> None:
         base: dict[str, object] = {
             "exercise": self._exercise.id, "variation": self._variation.id, "set": self._set}
-        self._emit(Record(kind, {**base, **data}))
+        record = Record(kind, {**base, **data})
+        self._tally.add(record.kind, record.data)
+        self._emit(record)
+
+    def _say_summary(self, kind: CueKind) -> None:
+        """The ending's totals in a sentence, once a set was begun; `kind` that of the goodbye
+        before it, so it follows at once (after "stop", ahead of the abandoned set's cues)."""
+        text = wording.summary_text(self.summary())
+        if text is not None:
+            self._say(text, kind)
+
+    def _set_work_s(self) -> float:
+        """Seconds of work in the set under way (pauses left out); 0 between sets."""
+        if self._rep == 0:
+            return 0.0
+        until_s = self._held.at_s if self._held is not None else self._t
+        return round(until_s - self._set_began_s - self._set_paused_s, 3)
 
     def _budget_s(self) -> float:
         """Time until the next scheduled moment: a cue said now must end before it."""
@@ -365,7 +392,8 @@ class Session:
         self.state = State.FINISHED
         self._is_in_set = False
         self._phase = None
-        self._record("finished")
+        self._record("finished", elapsed_s=round(self._now_s, 3))
+        self._say_summary(CueKind.INFO)
         self._emit(Finish("finished"))
 
     # ---- sets and reps --------------------------------------------------------------------
@@ -376,6 +404,7 @@ class Session:
         self._announce = None
         self.state = State.WORKING
         self._is_in_set = True
+        self._set_began_s, self._set_paused_s = self._t, 0.0
         if self._variation.hold_s is not None:
             self._target_reps = None
             self._begin_hold_side(1)
@@ -440,10 +469,17 @@ class Session:
     def _rep_cues(self, rep: int, index: int, phase: Phase) -> list[Planned]:
         """What a phase onset would like to say, most important first (counts are kept)."""
         v, target, phases = self._variation, self._target_reps or 0, self._plan_phases()
+        side = wording.side_of(rep, v.sides)
+        # The count-in ended on "one": the first rep is led by its movement, not counted again.
+        is_first_move = rep == 1 and index == 0
         planned = []
-        if index == 0:
-            count = wording.count_text(rep, wording.side_of(rep, v.sides))
-            planned.append(Planned((count,), CueKind.COUNT, is_required=True))
+        if is_first_move:
+            if side is not None:
+                planned.append(Planned((wording.side_text(side),), CueKind.COUNT,
+                                       is_required=True))
+        elif index == 0:
+            planned.append(Planned((wording.count_text(rep, side),), CueKind.COUNT,
+                                   is_required=True))
         if self._announce is not None:
             planned.append(self._announce)
         if index == 0:
@@ -452,7 +488,7 @@ class Session:
             elif target >= 4 and rep == target // 2 + 1:
                 planned.append(Planned(v.cues.halfway or (wording.HALFWAY,), CueKind.INFO))
         planned.append(Planned(v.cues.phases.get(phase) or wording.DEFAULT_PHASE_CUES[phase],
-                               CueKind.COUNT))
+                               CueKind.COUNT, is_required=is_first_move))
         if index == 0:
             planned.append(Planned(v.cues.reps.get(rep, ()), CueKind.INFO))
         longest = max(range(len(phases)), key=lambda i: phases[i][1])
@@ -475,7 +511,7 @@ class Session:
     def _end_set(self, partial: bool) -> None:
         self._emit(PlayEarcon(Earcon.SET_DONE))
         self._record("set_done", reps=self._rep if self._target_reps else None,
-                     is_partial=partial,
+                     is_partial=partial, work_s=self._set_work_s(),
                      tempo=str(self._tempo()) if self._variation.tempo else None)
         self._after_set([(wording.SET_DONE, CueKind.INFO)])
 
@@ -533,10 +569,12 @@ class Session:
         if self.state not in (State.FINISHED, State.STOPPED):
             self._cancel_all()
             self._say(wording.WORKOUT_ENDED, CueKind.ACK)
-            self._record("stopped", rep=self._rep)
+            self._record("stopped", rep=self._rep, work_s=self._set_work_s(),
+                         elapsed_s=round(self._now_s, 3))
             self.state = State.STOPPED
             self._held = None
             self._is_in_set = False
+            self._say_summary(CueKind.ACK)
         self._emit(Finish(self.state.value))
 
     def _gentler(self) -> Variation | None:
@@ -554,7 +592,7 @@ class Session:
         gentler = self._gentler()
         self._say(wording.safety_response(gentler), CueKind.SAFETY)
         self._record("safety", phrase=getattr(event, "text", ""), rep=self._rep,
-                     gentler=gentler.id if gentler else None)
+                     work_s=self._set_work_s(), gentler=gentler.id if gentler else None)
         if gentler is not None:
             self._ladder[self._ex] -= 1
         is_over = self._is_in_set and self._advance() is None
@@ -592,6 +630,7 @@ class Session:
             self._count_in(self.routine.count_in_s, lead)
             return
         shift_s = self._now_s - held.at_s
+        self._set_paused_s += shift_s
         if self._plan is not None:
             self._plan.anchor_s += shift_s
         if self._phase_start_s is not None and self._phase_end_s is not None:
@@ -618,8 +657,8 @@ class Session:
 
     def _skip_exercise(self, event: Event) -> None:
         self._cancel_all()
+        self._record("skipped", rep=self._rep, work_s=self._set_work_s())
         self._held = None
-        self._record("skipped", rep=self._rep)
         self._rep = 0
         if self._ex + 1 >= len(self.routine.exercises):
             self._finish([(wording.LAST_EXERCISE_LEFT_OUT, CueKind.ACK)])

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from voicecoach.history import WorkoutSummary
 from voicecoach.routine import Exercise, Phase, Routine, Sides, Variation
 
 # ---- numbers --------------------------------------------------------------------------------
@@ -55,6 +56,11 @@ def side_of(rep: int, sides: Sides) -> str | None:
 def count_text(rep: int, side: str | None = None) -> str:
     """The rep count, with the side for alternating exercises: "three", "three, left"."""
     return number_words(rep) + (f", {side}" if side else "")
+
+
+def side_text(side: str) -> str:
+    """The first rep of an alternating set names its side instead of counting: "Left."."""
+    return f"{side.capitalize()}."
 
 
 def countdown_text(seconds_left: float) -> str:
@@ -205,6 +211,25 @@ def hold_left_text(seconds: float) -> str:
     return f"About {seconds_words(rounded)} in this hold."
 
 
+def _counted(n: int, unit: str) -> str:
+    amount = number_words(n) if n < 1000 else str(n)
+    return f"{amount} {unit}{'' if n == 1 else 's'}"
+
+
+def summary_text(summary: WorkoutSummary) -> str | None:
+    """The spoken ending, one or two sentences: "In all: two sets, twenty-four reps, in eight
+    minutes and ten seconds." (None when no set was begun). The table shows the rest."""
+    if not summary.sets_done:
+        return None
+    done = [_counted(summary.sets_done, "set")]
+    if summary.reps:
+        done.append(_counted(summary.reps, "rep"))
+    text = f"In all: {', '.join(done)}, in {seconds_words(summary.total_s)}."
+    if summary.safety_stops:
+        text += " Something hurt today; look after yourself."
+    return text
+
+
 # ---- timing ---------------------------------------------------------------------------------
 
 MAX_HOLD_FACTOR = 2.0
@@ -254,6 +279,7 @@ def fixed_phrases(routine: Routine) -> list[str]:
         *sentences, *NOT_NOW.values(),
         *(cue for pool in DEFAULT_PHASE_CUES.values() for cue in pool),
         countdown_text(10), countdown_text(3), countdown_text(2), countdown_text(1),
+        side_text("left"),
     ]
     top = max_reps(routine)
     for rep in range(1, top + 1):

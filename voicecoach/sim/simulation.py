@@ -18,6 +18,7 @@ from voicecoach.ears import parse_typed_command
 from voicecoach.errors import FileProblemsError, Problem, UsageError
 from voicecoach.events import CUE_GAP_S, CommandHeard, Cue, CueKind, Earcon, Event, Snapshot
 from voicecoach.files import Settings, Verbosity
+from voicecoach.history import WorkoutSummary
 from voicecoach.ports import CueTimer, Recorder
 from voicecoach.routine import Routine
 from voicecoach.session import EstimatedCueTimer, FakePacer, Runner, Session, StartAt
@@ -152,6 +153,14 @@ class SimulatedVoice:
         """Nothing to release."""
 
 
+@dataclass(frozen=True)
+class Simulated:
+    """A simulated workout: its timeline and the summary the session made of it."""
+
+    records: list[TimelineRecord]
+    summary: WorkoutSummary
+
+
 def simulate(
     routine: Routine,
     settings: SimulationParams | Settings,
@@ -160,7 +169,19 @@ def simulate(
     recorder: Recorder | None = None,
     start: StartAt | None = None,
 ) -> list[TimelineRecord]:
-    """Run a whole workout on a fake clock with scripted commands; returns the timeline.
+    """Run a whole workout on a fake clock with scripted commands; returns the timeline."""
+    return run_simulation(routine, settings, commands, cue_timer, recorder, start).records
+
+
+def run_simulation(
+    routine: Routine,
+    settings: SimulationParams | Settings,
+    commands: Iterable[tuple[float, Command]] = (),
+    cue_timer: CueTimer | None = None,
+    recorder: Recorder | None = None,
+    start: StartAt | None = None,
+) -> Simulated:
+    """Run a whole workout on a fake clock with scripted commands: its timeline and summary.
 
     If the script has no `start`, the simulated user says it at 0.0. History records also go
     to `recorder`; `start` resumes a workout part-way (see Session).
@@ -189,7 +210,7 @@ def simulate(
     runner.close()
     # The workout is over when the coach has finished its last sentence.
     timeline.finish(runner.finish_reason or "unfinished", max(pacer.now_s(), voice.quiet_at_s))
-    return sorted(timeline.records, key=lambda record: record.time_s)
+    return Simulated(sorted(timeline.records, key=lambda record: record.time_s), session.summary())
 
 
 def planned_duration_s(routine: Routine) -> float:

@@ -1,5 +1,6 @@
 """What the user sees of a workout: the terminal panel and the JSONL timeline."""
 
+from voicecoach.views.summary_view import clock_text, print_summary, summary_json, summary_table
 from voicecoach.views.terminal import LiveView, TerminalView, mic_level_of, open_view
 from voicecoach.views.timeline import TimelineRecord, read_timeline, write_timeline
 from voicecoach.views.timeline_view import TimelineView, ViewTee, VoiceTee
@@ -11,8 +12,12 @@ __all__ = [
     "TimelineView",
     "ViewTee",
     "VoiceTee",
+    "clock_text",
     "mic_level_of",
     "open_view",
+    "print_summary",
     "read_timeline",
+    "summary_json",
+    "summary_table",
     "write_timeline",
 ]

@@ -8,6 +8,7 @@ or interrupted download never leaves a half voice that `voices` would list.
 from __future__ import annotations
 
 import hashlib
+import http.client
 import json
 import os
 import shutil
@@ -138,8 +139,11 @@ def _fetch_checked(url: str, out: Path, file: VoiceFile, done: int, total: int,
     """Stream one file to `out` and check its size and md5; returns the bytes done so far."""
     digest = hashlib.md5(usedforsecurity=False)
     received = 0
+    promised: int | None = None
     try:
         with _open(url) as response, out.open("wb") as sink:
+            length = response.headers.get("Content-Length", "")
+            promised = int(length) if length.isdigit() else None
             while chunk := response.read(1 << 16):
                 sink.write(chunk)
                 digest.update(chunk)
@@ -148,9 +152,13 @@ def _fetch_checked(url: str, out: Path, file: VoiceFile, done: int, total: int,
                     progress(done + received, total)
     except ModelError:
         raise
-    except OSError as exc:
-        raise ModelError(f"download of {url} broke off after {received} bytes: "
-                         f"{exc.strerror or exc}; try again") from exc
+    except (OSError, http.client.HTTPException) as exc:  # IncompleteRead is not an OSError
+        reason = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
+        raise ModelError(f"download of {url} broke off after {received} bytes: {reason}; "
+                         "try again") from exc
+    if promised is not None and received < promised:  # the server hung up early
+        raise ModelError(f"download of {url} broke off after {received} of {promised} bytes; "
+                         "try again")
     if received != file.size_bytes or digest.hexdigest() != file.md5:
         raise ModelError(
             f"{url} does not match the voice list (got {received} bytes, md5 "

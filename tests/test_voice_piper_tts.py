@@ -93,15 +93,18 @@ def test_many_threads_share_one_voice(piper, tmp_path):
         speech_s(tmp_path / f"{i}.wav")
 
 
-def test_the_fingerprint_follows_the_voice_files(tmp_path):
-    folder = broken_voice(tmp_path, "en_US-copy-medium")
+def test_a_new_model_under_the_same_name_renders_afresh(tmp_path):
+    folder = broken_voice(tmp_path / "voices", "en_US-copy-medium")
     copy = find_voice("en_US-copy-medium", "en-us", folder)
     assert copy is not None and copy.source == "downloaded"
-    before = copy.fingerprint()
-    assert before == JOE.fingerprint()  # same files, same fingerprint
+    assert copy.fingerprint() == JOE.fingerprint()  # same files, same fingerprint
+    cache = CueCache(PiperRenderer(copy), tmp_path / "cues")
+    assert cache.prepare(["Halfway."]) == 1
     config = copy.config_path
     config.write_text(config.read_text().replace('"noise_scale": 0.667', '"noise_scale": 0.6'))
-    assert copy.fingerprint() != before
+    retrained = CueCache(PiperRenderer(copy), tmp_path / "cues")
+    assert retrained.path_for("Halfway.") != cache.path_for("Halfway.")
+    assert retrained.prepare(["Halfway."]) == 1
 
 
 def test_piper_that_cannot_phonemize_falls_back_to_pyttsx3_said_in_the_note(tmp_path):

@@ -16,9 +16,15 @@ from voicecoach.audio import read_wav
 from voicecoach.errors import SpeechError
 from voicecoach.files.paths import PROJECT_ROOT
 from voicecoach.voice import CueCache
-from voicecoach.voice.piper_tts import ONNX_THREADS, PEAK_LEVEL, PiperRenderer
+from voicecoach.voice.piper_tts import (
+    LOUDNESS_DBFS,
+    ONNX_THREADS,
+    PEAK_LEVEL,
+    PiperRenderer,
+    active_rms,
+)
 from voicecoach.voice.piper_voices import find_voice, installed_voices
-from voicecoach.voice.tts import FallbackRenderer, Pyttsx3Renderer, open_renderer
+from voicecoach.voice.tts import EspeakNgRenderer, FallbackRenderer, Pyttsx3Renderer, open_renderer
 
 JOE = next(v for v in installed_voices() if v.name == "en_US-joe-medium")
 
@@ -53,8 +59,16 @@ def broken_voice(folder: Path, name: str, *, espeak_voice: str = "en-us",
 def test_the_packaged_voice_renders_speech_as_loud_as_espeak(piper, tmp_path):
     piper.render("Lift your legs slowly.", tmp_path / "cue.wav")
     assert 0.8 < speech_s(tmp_path / "cue.wav") < 3.0
-    samples, _ = read_wav(tmp_path / "cue.wav")
-    assert np.abs(samples).max() == pytest.approx(PEAK_LEVEL, abs=0.01)
+    espeak = EspeakNgRenderer()
+    for text in ("four", "And up.", "Keep your lower back pressed into the floor."):
+        piper.render(text, tmp_path / "piper.wav")
+        espeak.render(text, tmp_path / "espeak.wav")
+        samples, rate_hz = read_wav(tmp_path / "piper.wav")
+        loudness_db = 20 * np.log10(active_rms(samples, rate_hz))
+        assert loudness_db == pytest.approx(LOUDNESS_DBFS, abs=0.5), text
+        assert np.abs(samples).max() <= PEAK_LEVEL + 1e-3
+        theirs = 20 * np.log10(active_rms(*read_wav(tmp_path / "espeak.wav")))
+        assert abs(loudness_db - theirs) < 3.0, text  # Piper's full-scale "four" was 5 dB louder
     assert piper.version.startswith("piper-tts-1.8.0/en_US-joe-medium-")
     assert (piper.name, piper.voice) == ("piper", "en_US-joe-medium")
 

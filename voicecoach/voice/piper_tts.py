@@ -27,9 +27,18 @@ NATURAL_WPM = 165
 """Words per minute of a Piper voice at its own pace (length_scale 1), measured on
 en_US-joe-medium: [voice] rate_wpm = 165 (the default) keeps the voice's own pace."""
 
-PEAK_LEVEL = 0.75
-"""Piper scales every sentence to full scale; espeak-ng peaks at ~0.6-0.8. Matching it keeps the
-coach equally loud whichever engine renders (and its echo no louder at the microphone)."""
+LOUDNESS_DBFS = -20.5
+"""Speech-active RMS each utterance is scaled to: espeak-ng's own (-18.6 to -22 dBFS over the
+cues of a routine). Piper scales every sentence to full scale, which made short cues ("four",
+"And up.") 3-5 dB louder than espeak's, and louder again than the sentences beside them: their
+echo came back louder than the echo canceller was tuned on, and Whisper made words of what it
+left ("And up. Halfway." heard as "end workout", a stop phrase, in an end-to-end run)."""
+
+PEAK_LEVEL = 0.9
+"""Ceiling for the loudness scaling, below full scale so the player's volume never clips."""
+
+FRAME_S = 0.02
+"""Frames for measuring speech-active loudness; only frames above -40 dBFS count."""
 
 
 def piper_version() -> str:
@@ -71,7 +80,7 @@ class PiperRenderer:
         samples = np.concatenate(chunks) if chunks else np.zeros(0, dtype=np.float32)
         peak = float(np.abs(samples).max()) if samples.size else 0.0
         if peak > 0:
-            samples = samples * (PEAK_LEVEL / peak)
+            samples = samples * loudness_gain(samples, self._piper.config.sample_rate)
         pcm = np.clip(np.round(samples * 32767), -32767, 32767).astype("<i2")
         with wave.open(str(path), "wb") as out:
             out.setnchannels(1)
@@ -89,6 +98,24 @@ class PiperRenderer:
 
     def close(self) -> None:
         """Nothing to release: the session is freed with the renderer."""
+
+
+def active_rms(samples: np.ndarray, rate_hz: int) -> float:
+    """RMS over the 20 ms frames louder than -40 dBFS: how loud the speech is, pauses aside."""
+    size = max(1, round(FRAME_S * rate_hz))
+    frames = samples[: samples.size // size * size].reshape(-1, size).astype(np.float64)
+    energies = np.mean(frames * frames, axis=1) if frames.size else np.zeros(1)
+    loud = energies[energies > 1e-4]
+    return float(np.sqrt(np.mean(loud))) if loud.size else float(np.sqrt(np.max(energies)))
+
+
+def loudness_gain(samples: np.ndarray, rate_hz: int) -> float:
+    """The factor that brings an utterance to LOUDNESS_DBFS without its peak passing PEAK_LEVEL."""
+    rms = active_rms(samples, rate_hz)
+    peak = float(np.abs(samples).max())
+    if rms <= 0 or peak <= 0:
+        return 1.0
+    return min(10 ** (LOUDNESS_DBFS / 20) / rms, PEAK_LEVEL / peak)
 
 
 def piper_voice_info(voice: PiperVoiceFiles) -> VoiceInfo:

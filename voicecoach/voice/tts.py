@@ -274,6 +274,7 @@ class FallbackRenderer:
         notify: Callable[[str], None],
     ) -> None:
         self.active: Renderer = primary
+        self._primary = primary
         self._open_fallback = open_fallback
         self._notify = notify
         self._lock = threading.Lock()
@@ -302,7 +303,7 @@ class FallbackRenderer:
             renderer.render(text, path)
             return
         except SpeechError as exc:
-            if self.has_fallen_back:
+            if renderer is not self._primary:  # the fallback failed too: nothing else to try
                 raise
             failure = exc
         with self._lock:

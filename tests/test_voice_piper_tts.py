@@ -65,8 +65,11 @@ def test_the_packaged_voice_renders_speech_as_loud_as_espeak(piper, tmp_path):
         espeak.render(text, tmp_path / "espeak.wav")
         samples, rate_hz = read_wav(tmp_path / "piper.wav")
         loudness_db = 20 * np.log10(active_rms(samples, rate_hz))
-        assert loudness_db == pytest.approx(LOUDNESS_DBFS, abs=0.5), text
-        assert np.abs(samples).max() <= PEAK_LEVEL + 1e-3
+        peak = np.abs(samples).max()
+        assert peak <= PEAK_LEVEL + 1e-3
+        # at the target, unless the peak ceiling held it back
+        assert loudness_db == pytest.approx(LOUDNESS_DBFS, abs=0.2) or (
+            loudness_db < LOUDNESS_DBFS and peak == pytest.approx(PEAK_LEVEL, abs=1e-3)), text
         theirs = 20 * np.log10(active_rms(*read_wav(tmp_path / "espeak.wav")))
         assert abs(loudness_db - theirs) < 3.0, text  # Piper's full-scale "four" was 5 dB louder
     assert piper.version.startswith("piper-tts-1.8.0/en_US-joe-medium-")

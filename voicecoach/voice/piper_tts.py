@@ -38,7 +38,7 @@ PEAK_LEVEL = 0.9
 """Ceiling for the loudness scaling, below full scale so the player's volume never clips."""
 
 FRAME_S = 0.02
-"""Frames for measuring speech-active loudness; only frames above -40 dBFS count."""
+"""Frames for measuring speech-active loudness; only frames within 40 dB of the loudest count."""
 
 
 def piper_version() -> str:
@@ -101,12 +101,15 @@ class PiperRenderer:
 
 
 def active_rms(samples: np.ndarray, rate_hz: int) -> float:
-    """RMS over the 20 ms frames louder than -40 dBFS: how loud the speech is, pauses aside."""
+    """RMS over the 20 ms frames within 40 dB of the loudest: how loud the speech is, pauses
+    aside. Relative to the loudest frame, so scaling the samples scales it exactly."""
     size = max(1, round(FRAME_S * rate_hz))
     frames = samples[: samples.size // size * size].reshape(-1, size).astype(np.float64)
-    energies = np.mean(frames * frames, axis=1) if frames.size else np.zeros(1)
-    loud = energies[energies > 1e-4]
-    return float(np.sqrt(np.mean(loud))) if loud.size else float(np.sqrt(np.max(energies)))
+    if frames.size == 0:
+        return float(np.sqrt(np.mean(np.square(samples, dtype=np.float64)))) if samples.size else 0.0
+    energies = np.mean(frames * frames, axis=1)
+    loud = energies[energies >= energies.max() * 1e-4]
+    return float(np.sqrt(np.mean(loud)))
 
 
 def loudness_gain(samples: np.ndarray, rate_hz: int) -> float:

@@ -25,8 +25,18 @@ LEG_LIFTS = PROJECT_ROOT / "routines" / "leg-lifts.yaml"
 def test_voices_marks_the_voice_of_the_language(capsys):
     assert main(["voices", "en-us"]) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert any(line.startswith("* gmw/en-us ") for line in lines)
+    assert lines[0].split() == ["*", "en_US-joe-medium", "piper", "joe", "(medium,", "packaged)",
+                                "en-us", "en"]
+    assert any(line.split()[:2] == ["gmw/en-us", "pyttsx3"] for line in lines)
     assert all("en-us" in line.lower() for line in lines)
+
+
+def test_voices_marks_the_voice_of_the_language_with_pyttsx3(tmp_path, capsys):
+    config = tmp_path / "voice.toml"
+    config.write_text('[voice]\nengine = "pyttsx3"\n')
+    assert main(["--config", str(config), "voices", "en-us"]) == 0
+    marked = [line for line in capsys.readouterr().out.splitlines() if line.startswith("*")]
+    assert [line.split()[1:3] for line in marked] == [["gmw/en-us", "pyttsx3"]]
 
 
 def test_voices_marks_the_configured_voice(tmp_path, capsys):
@@ -59,10 +69,16 @@ def test_say_prints_with_a_reason_when_there_is_no_speaker(tmp_path):
         "voicecoach: no output audio device found on this machine: cues will be printed"]
 
 
-def test_say_to_a_file(tmp_path):
-    assert main(["say", "Lift slowly.", "-o", str(tmp_path / "say.wav")]) == 0
-    samples, _ = read_wav(tmp_path / "say.wav")
+@pytest.mark.parametrize("engine", ["auto", "pyttsx3"])
+def test_say_to_a_file(tmp_path, engine, capsys):
+    config = tmp_path / "voice.toml"
+    config.write_text(f'[voice]\nengine = "{engine}"\n')
+    out = tmp_path / "say.wav"
+    assert main(["--config", str(config), "say", "Lift slowly.", "-o", str(out)]) == 0
+    samples, _ = read_wav(out)
     assert 0.5 < samples.size / 22050 < 3.0 and np.sqrt(np.mean(samples**2)) > 0.02
+    assert capsys.readouterr().err == (
+        f"voicecoach: writing the coach's voice to {out} instead of the speaker\n")
 
 
 @pytest.mark.audio

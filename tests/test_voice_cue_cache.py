@@ -1,4 +1,5 @@
-"""The disk cache of rendered cues, with the real pyttsx3: render once, measure, never again."""
+"""The disk cache of rendered cues, with the real Piper (packaged voice) and the real pyttsx3:
+render once, measure, never again."""
 
 from __future__ import annotations
 
@@ -14,9 +15,10 @@ from voicecoach.voice.tts import EspeakNgRenderer, open_renderer
 ROUTINE = PROJECT_ROOT / "routines" / "leg-lifts.yaml"
 
 
-@pytest.fixture(scope="module")
-def renderer():
-    renderer, _ = open_renderer("auto", "", 165, "en-us")
+@pytest.fixture(scope="module", params=["piper", "pyttsx3"])
+def renderer(request):
+    renderer, note = open_renderer(request.param, "", 165, "en-us")
+    assert renderer.name == request.param, note
     return renderer
 
 
@@ -62,18 +64,22 @@ def test_audio_renders_on_demand_and_keeps_it(renderer, tmp_path):
 
 
 def test_key_covers_voice_rate_and_engine(renderer, tmp_path):
-    fast, _ = open_renderer("auto", "", 250, "en-us")
+    fast, _ = open_renderer(renderer.name, "", 250, "en-us")
     espeak = EspeakNgRenderer("", 165, "en-us")
     british, _ = open_renderer("auto", "gmw/en", 165, "en-us")
-    paths = {CueCache(r, tmp_path).path_for("Halfway.") for r in (renderer, fast, espeak, british)}
-    assert len(paths) == 4
+    other = "pyttsx3" if renderer.name == "piper" else "piper"
+    other_engine, _ = open_renderer(other, "", 165, "en-us")
+    paths = {CueCache(r, tmp_path).path_for("Halfway.")
+             for r in (renderer, fast, espeak, british, other_engine)}
+    assert len(paths) == 5
     quick, normal = CueCache(fast, tmp_path), CueCache(renderer, tmp_path)
     assert quick.prepare(["Halfway."]) == normal.prepare(["Halfway."]) == 1
     assert quick.duration_s("Halfway.") < 0.8 * normal.duration_s("Halfway.")
 
 
 def test_espeak_ng_fallback_fills_the_cache(tmp_path):
-    renderer, note = open_renderer("auto", "", 165, "en-us", pyttsx3_driver="missing_driver")
+    renderer, note = open_renderer("auto", "gmw/en-us", 165, "en-us",
+                                   pyttsx3_driver="missing_driver")
     assert "espeak-ng" in note
     cache = CueCache(renderer, tmp_path)
     assert cache.prepare(["Lift.", "Lower slowly."]) == 2

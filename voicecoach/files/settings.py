@@ -23,6 +23,7 @@ class TtsEngine(StrEnum):
     """Which text-to-speech renderer to use."""
 
     AUTO = "auto"
+    PIPER = "piper"
     PYTTSX3 = "pyttsx3"
     ESPEAK_NG = "espeak-ng"
 

@@ -5,6 +5,7 @@ from voicecoach.voice.factory import open_voice
 from voicecoach.voice.mixer import CueMixer
 from voicecoach.voice.player import SoundDevicePlayer
 from voicecoach.voice.printed import PrintedVoice
+from voicecoach.voice.tts import all_voices, is_fallback_note
 from voicecoach.voice.wav_file import TimedSound, WavFileVoice, mix_timeline
 
 __all__ = [
@@ -15,6 +16,8 @@ __all__ = [
     "SoundDevicePlayer",
     "TimedSound",
     "WavFileVoice",
+    "all_voices",
+    "is_fallback_note",
     "mix_timeline",
     "open_cache",
     "open_voice",

@@ -23,7 +23,8 @@ if TYPE_CHECKING:
     from voicecoach.files import VoiceSettings
 
 CUE_RATE_HZ = 22_050
-"""espeak-ng's native rate; every cached WAV is stored at this rate so playback never resamples."""
+"""espeak-ng's and Piper's medium voices' native rate; every cached WAV is stored at this rate so
+playback never resamples (a low-quality 16 kHz Piper voice is resampled once, when rendered)."""
 
 SILENCE_LEVEL = 0.01
 """Below this amplitude (-40 dBFS) counts as silence when trimming a render."""
@@ -61,7 +62,12 @@ class CueCache:
         self._loaded: dict[str, np.ndarray] = {}
 
     def path_for(self, text: str) -> Path:
-        """Where `text` is stored: a hash of everything that changes the sound."""
+        """Where `text` is stored: a hash of everything that changes the sound.
+
+        Every renderer's version starts with its engine ("pyttsx3-2.99/...", "piper-tts-1.8.0/
+        ..."), and Piper's ends with a fingerprint of its voice's files, so another engine, voice
+        or model (even a new download under the same name) renders afresh.
+        """
         r = self.renderer
         key = "\0".join((r.version, r.voice, str(r.rate_wpm), text))
         return self.directory / f"{hashlib.sha256(key.encode()).hexdigest()[:24]}.wav"
@@ -82,15 +88,16 @@ class CueCache:
         return len(missing)
 
     def _render(self, text: str) -> np.ndarray:
-        path = self.path_for(text)
         with tempfile.TemporaryDirectory(prefix="voicecoach-render-") as tmp:
             raw_path = Path(tmp) / "raw.wav"
             self.renderer.render(text, raw_path)
             raw, rate_hz = read_wav(raw_path)
+        # keyed after rendering: a renderer that fell back to another engine renders with it
+        path = self.path_for(text)
         samples = trim_silence(resample(raw, rate_hz, self.rate_hz), self.rate_hz)
         if samples.size == 0:
             raise SpeechError(f"{self.renderer.name} rendered only silence for {text!r}")
-        write_wav(path, samples, self.rate_hz)
+        write_wav(path, samples, self.rate_hz)  # atomic: a killed run leaves no half cue
         return samples
 
     def audio(self, text: str) -> np.ndarray:

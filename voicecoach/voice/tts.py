@@ -1,7 +1,8 @@
-"""Text to WAV: pyttsx3 on one dedicated thread, or the espeak-ng program when pyttsx3 cannot render.
+"""Text to WAV: choosing the engine (Piper, pyttsx3 on one dedicated thread, the espeak-ng program).
 
 Rendering only ever writes files; playing them is the player's job (pyttsx3's own `say` cannot be
-interrupted or timed, see NOTES.md).
+interrupted or timed, see NOTES.md). Piper itself lives in piper_tts; this module picks it and
+falls back from it.
 """
 
 from __future__ import annotations
@@ -14,49 +15,27 @@ import shutil
 import subprocess
 import sys
 import tempfile
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
-from voicecoach.audio import wav_duration_s
 from voicecoach.errors import SpeechError
+from voicecoach.voice.piper_voices import find_voice, looks_like_piper_name
+from voicecoach.voice.rendering import Renderer, VoiceInfo, is_valid_wav
+
+__all__ = [
+    "EspeakNgRenderer", "FallbackRenderer", "Pyttsx3Renderer", "Renderer", "VoiceInfo",
+    "all_voices", "choose_voice", "is_fallback_note", "is_valid_wav", "open_renderer",
+]
 
 RENDER_TIMEOUT_S = 10.0
 """pyttsx3 has hung for >10 s when misused; never let a workout wait longer than this on one cue."""
 
 PROBE_TEXT = "ready"
 """Rendered once when a renderer is opened: pyttsx3 can fail silently, so it must be seen to work."""
-
-
-@dataclass(frozen=True)
-class VoiceInfo:
-    """One installed voice, as `voicecoach voices` lists it."""
-
-    id: str
-    name: str
-    languages: tuple[str, ...]
-
-
-class Renderer(Protocol):
-    """Writes one utterance to a mono 16-bit WAV file."""
-
-    name: str
-    version: str
-    """Engine name and version: part of the cache key, so an upgrade re-renders."""
-    voice: str
-    rate_wpm: int
-
-    def render(self, text: str, path: Path) -> None:
-        """Write `text` spoken with this renderer's voice and rate to `path`."""
-
-    def voices(self) -> list[VoiceInfo]:
-        """Every voice this engine can use."""
-
-    def close(self) -> None:
-        """Release the engine."""
 
 
 def choose_voice(voices: list[VoiceInfo], wanted: str, language: str) -> str:
@@ -80,16 +59,16 @@ def choose_voice(voices: list[VoiceInfo], wanted: str, language: str) -> str:
     for voice in voices:
         if key(voice.id.rsplit("/", 1)[-1]) == key(wanted):
             return voice.id
+    if looks_like_piper_name(wanted):
+        raise SpeechError(
+            f"voice.voice: the Piper voice {wanted!r} is not installed; fetch it with "
+            f"`voicecoach voice download {wanted.strip()}` (needs internet) or pick one from "
+            "`voicecoach voices`"
+        )
     raise SpeechError(
         f"voice.voice: no installed voice {wanted!r}; run `voicecoach voices` and use an id "
         "or name from the list (or leave it empty for the language's default)"
     )
-
-
-def is_valid_wav(path: Path) -> bool:
-    """True when `path` is a readable WAV with at least one sample (pyttsx3 fails silently)."""
-    duration_s = wav_duration_s(path)
-    return duration_s is not None and duration_s > 0
 
 
 class _WithoutSavedNotice:
@@ -220,7 +199,8 @@ class Pyttsx3Renderer:
         """The voices pyttsx3's driver lists."""
         raw = self._call(lambda: self._engine().getProperty("voices"))
         return [
-            VoiceInfo(str(v.id), str(v.name), tuple(str(lang) for lang in (v.languages or ())))
+            VoiceInfo(str(v.id), str(v.name), tuple(str(lang) for lang in (v.languages or ())),
+                      "pyttsx3")
             for v in raw
         ]
 
@@ -269,7 +249,8 @@ class EspeakNgRenderer:
             parts = line.split()
             if len(parts) >= 5:
                 others = tuple(p.strip("()") for p in parts[5::2])
-                voices.append(VoiceInfo(parts[4].lower(), parts[3], (parts[1], *others)))
+                voices.append(
+                    VoiceInfo(parts[4].lower(), parts[3], (parts[1], *others), "espeak-ng"))
         return voices
 
     def close(self) -> None:
@@ -281,15 +262,138 @@ def _probe(renderer: Renderer) -> None:
         renderer.render(PROBE_TEXT, Path(tmp) / "probe.wav")
 
 
+class FallbackRenderer:
+    """Piper, handing over to pyttsx3 (or espeak-ng) for good the first time it fails to render.
+
+    Name, version and voice follow whichever engine renders now, so the cue cache never files
+    one engine's audio under the other's key. The switch is said once, through `notify`.
+    """
+
+    def __init__(
+        self, primary: Renderer, open_fallback: Callable[[], tuple[Renderer, str]],
+        notify: Callable[[str], None],
+    ) -> None:
+        self.active: Renderer = primary
+        self._primary = primary
+        self._open_fallback = open_fallback
+        self._notify = notify
+        self._lock = threading.Lock()
+        self.has_fallen_back = False
+
+    @property
+    def name(self) -> str:
+        return self.active.name
+
+    @property
+    def version(self) -> str:
+        return self.active.version
+
+    @property
+    def voice(self) -> str:
+        return self.active.voice
+
+    @property
+    def rate_wpm(self) -> int:
+        return self.active.rate_wpm
+
+    def render(self, text: str, path: Path) -> None:
+        """Render with the active engine; on Piper's first failure, switch and render again."""
+        renderer = self.active
+        try:
+            renderer.render(text, path)
+            return
+        except SpeechError as exc:
+            if renderer is not self._primary:  # the fallback failed too: nothing else to try
+                raise
+            failure = exc
+        with self._lock:
+            if self.active is renderer:  # another thread may have switched already
+                fallback, note = self._open_fallback()
+                self.active, self.has_fallen_back = fallback, True
+                self._notify(f"{failure}; {note} from now on")
+        path.unlink(missing_ok=True)
+        self.active.render(text, path)
+
+    def voices(self) -> list[VoiceInfo]:
+        """The active engine's voices."""
+        return self.active.voices()
+
+    def close(self) -> None:
+        """Close the active engine."""
+        self.active.close()
+
+
+FALLBACK_NOTES = ("Piper cannot speak", "pyttsx3 cannot render")
+"""How open_renderer's note begins when the engine asked for could not be used."""
+
+
+def is_fallback_note(note: str) -> bool:
+    """Whether open_renderer's note says it fell back (commands that stay quiet still say so)."""
+    return note.startswith(FALLBACK_NOTES)
+
+
+def _print_notice(text: str) -> None:
+    """Where a mid-workout engine switch is said when the caller gives no other place."""
+    print(f"voicecoach: {text}", file=sys.stderr, flush=True)
+
+
 def open_renderer(
     engine: str = "auto", voice: str = "", rate_wpm: int = 165, language: str = "en-us",
-    pyttsx3_driver: str | None = None,
+    pyttsx3_driver: str | None = None, *, voices_dir: Path | None = None,
+    notify: Callable[[str], None] = _print_notice,
 ) -> tuple[Renderer, str]:
     """The renderer the settings ask for, checked by rendering one word, and a note saying which.
 
-    "auto" tries pyttsx3 first and falls back to the espeak-ng program when pyttsx3 cannot
-    render; `pyttsx3_driver` picks a pyttsx3 driver other than the platform's default.
+    "auto" picks Piper when an installed Piper voice fits [voice] voice/language, else pyttsx3,
+    else the espeak-ng program. Piper ("auto" or "piper") that cannot load or render falls back
+    to pyttsx3 with the reason in the note, or later, mid-workout, through `notify`: the coach
+    keeps talking. `pyttsx3_driver` picks a pyttsx3 driver other than the platform's default.
     """
+    if engine not in ("auto", "piper", "pyttsx3", "espeak-ng"):
+        raise SpeechError(
+            f"voice.engine: unknown engine {engine!r}; use auto, piper, pyttsx3 or espeak-ng"
+        )
+    reason = ""
+    if engine in ("auto", "piper"):
+        piper_voice = find_voice(voice, language, voices_dir)
+        if piper_voice is None and engine == "piper":
+            raise SpeechError(_no_piper_voice(voice, language))
+        if piper_voice is not None:
+            try:
+                from voicecoach.voice.piper_tts import PiperRenderer
+
+                piper = PiperRenderer(piper_voice, rate_wpm)
+                _probe(piper)
+            except Exception as exc:  # a missing piper/onnxruntime or a broken model
+                reason = f"Piper cannot speak ({_detail(exc)}); "
+                voice = ""  # the Piper voice means nothing to pyttsx3: use the language's
+            else:
+                def fallback() -> tuple[Renderer, str]:
+                    return _open_classic("auto", "", rate_wpm, language, pyttsx3_driver)
+
+                return (FallbackRenderer(piper, fallback, notify),
+                        f"speech by {piper.version.split('/')[0]}, {_voice_note(piper)}")
+    renderer, note = _open_classic(
+        "auto" if engine == "piper" else engine, voice, rate_wpm, language, pyttsx3_driver)
+    return renderer, reason + note
+
+
+def _no_piper_voice(voice: str, language: str) -> str:
+    if voice:
+        return (f"voice.voice: no installed Piper voice {voice!r}; fetch it with `voicecoach "
+                f"voice download {voice}` (needs internet) or pick one from `voicecoach voices`")
+    return (f"voice.engine: no installed Piper voice speaks {language!r}; install one with "
+            "`voicecoach voice download NAME` or set engine = \"auto\"")
+
+
+def _detail(exc: BaseException) -> str:
+    return str(exc) if isinstance(exc, SpeechError) else f"{type(exc).__name__}: {exc}"
+
+
+def _open_classic(
+    engine: str, voice: str, rate_wpm: int, language: str, pyttsx3_driver: str | None,
+) -> tuple[Renderer, str]:
+    """pyttsx3, or the espeak-ng program when pyttsx3 cannot render (for "auto")."""
     reason = ""
     if engine in ("auto", "pyttsx3"):
         try:
@@ -301,15 +405,30 @@ def open_renderer(
                 if isinstance(exc, SpeechError):
                     raise
                 raise SpeechError(f"pyttsx3 cannot render: {exc}") from exc
-            detail = str(exc) if isinstance(exc, SpeechError) else f"{type(exc).__name__}: {exc}"
-            reason = f"pyttsx3 cannot render ({detail}); "
-    elif engine != "espeak-ng":
-        raise SpeechError(
-            f"voice.engine: unknown engine {engine!r}; use auto, pyttsx3 or espeak-ng"
-        )
+            if isinstance(exc, SpeechError) and str(exc).startswith("voice.voice:"):
+                raise  # the user's setting is wrong: espeak-ng has the same voices
+            reason = f"pyttsx3 cannot render ({_detail(exc)}); "
     fallback = EspeakNgRenderer(voice, rate_wpm, language)
     _probe(fallback)
     return fallback, f"{reason}speech by the {fallback.version} program, {_voice_note(fallback)}"
+
+
+def all_voices(active: Renderer) -> list[VoiceInfo]:
+    """Every voice of every engine on this machine: Piper's first, then pyttsx3's (or espeak-ng's).
+
+    The active renderer's list is used for its own engine; the others are asked here.
+    """
+    from voicecoach.voice.piper_tts import piper_voice_info
+    from voicecoach.voice.piper_voices import installed_voices
+
+    voices = [piper_voice_info(v) for v in installed_voices()]
+    if active.name == "piper":
+        try:
+            classic, _ = _open_classic("auto", "", active.rate_wpm, "en-us", None)
+        except SpeechError:
+            return voices
+        return voices + classic.voices()
+    return voices + active.voices()
 
 
 def _voice_note(renderer: Renderer) -> str:

@@ -1,0 +1,197 @@
+"""Fetching a Piper voice from its model site, before a workout, checked against the site's index.
+
+The site's voices.json lists every voice's files with their size and md5. Files are downloaded
+into a hidden folder beside the voices, checked, then the folder is renamed into place: a broken
+or interrupted download never leaves a half voice that `voices` would list.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import http.client
+import json
+import os
+import shutil
+import tempfile
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from voicecoach.errors import ModelError
+from voicecoach.voice.piper_voices import VOICE_NAME, installed_voices, user_voices_dir
+
+DEFAULT_BASE_URL = "https://huggingface.co/rhasspy/piper-voices/resolve/main"
+BASE_URL_ENV = "VOICECOACH_PIPER_URL"
+"""Overrides the voice site (a mirror, or a local server in tests)."""
+
+INDEX_NAME = "voices.json"
+TIMEOUT_S = 10.0
+"""Per connection attempt and per read: a machine without internet fails within seconds."""
+
+Progress = Callable[[int, int], None]
+"""Called with (bytes so far, total bytes of the voice) while downloading."""
+
+
+@dataclass(frozen=True)
+class VoiceFile:
+    """One file of a voice as the index lists it: path under the base URL, size, md5."""
+
+    path: str
+    size_bytes: int
+    md5: str
+
+
+def base_url(override: str | None = None) -> str:
+    """The voice site: the argument, else VOICECOACH_PIPER_URL, else Hugging Face."""
+    return (override or os.environ.get(BASE_URL_ENV) or DEFAULT_BASE_URL).rstrip("/")
+
+
+def voice_files(index: dict[str, Any], name: str, where: str) -> list[VoiceFile]:
+    """The files of voice `name` in a parsed voices.json; ModelError when it is not listed."""
+    entry = index.get(name)
+    if not isinstance(entry, dict) or not isinstance(entry.get("files"), dict):
+        near = sorted(key for key in index if key.split("-")[0] == name.split("-")[0])[:5]
+        hint = f" (some of that language: {', '.join(near)})" if near else ""
+        raise ModelError(f"no Piper voice named {name!r} in {where}{hint}; check the name")
+    files = []
+    for path, facts in sorted(entry["files"].items()):
+        try:
+            files.append(VoiceFile(str(path), int(facts["size_bytes"]), str(facts["md5_digest"])))
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ModelError(f"{where} lists {path} without a size and md5 ({exc})") from exc
+    if not any(f.path.endswith(".onnx") for f in files) or not any(
+            f.path.endswith(".onnx.json") for f in files):
+        raise ModelError(f"{where} lists no .onnx model and .onnx.json config for {name!r}")
+    return files
+
+
+def download_voice(
+    name: str, dest_dir: Path | None = None, base: str | None = None,
+    progress: Progress | None = None,
+) -> Path:
+    """Fetch and verify a Piper voice into `dest_dir/name/`; returns that folder.
+
+    A voice already installed (packaged or downloaded) is not fetched again. Nothing is left
+    behind on failure.
+    """
+    name = name.strip()
+    if VOICE_NAME.match(name) is None:
+        raise ModelError(f"bad Piper voice name {name!r}; names look like en_US-lessac-medium "
+                         "(language_REGION-speaker-quality)")
+    dest_dir = dest_dir or user_voices_dir()
+    installed = next((v for v in installed_voices(dest_dir) if v.name == name), None)
+    if installed is not None:
+        return installed.model_path.parent
+    site = base_url(base)
+    index_url = f"{site}/{INDEX_NAME}"
+    files = voice_files(_read_index(index_url), name, index_url)
+    total = sum(f.size_bytes for f in files)
+    dest_dir.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=dest_dir, prefix=f".{name}-") as scratch:
+        staged = Path(scratch) / name
+        staged.mkdir()
+        done = 0
+        for file in files:
+            url = f"{site}/{urllib.parse.quote(file.path)}"
+            out = staged / Path(file.path).name
+            done = _fetch_checked(url, out, file, done, total, progress)
+        target = dest_dir / name
+        shutil.rmtree(target, ignore_errors=True)  # a leftover without a model is not a voice
+        staged.rename(target)
+    return target
+
+
+def _open(url: str) -> Any:
+    """An open HTTP response, or ModelError in one line saying why not."""
+    parts = urllib.parse.urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ModelError(f"voice URL {url!r} is not http(s); check {BASE_URL_ENV}")
+    request = urllib.request.Request(url, headers={"User-Agent": "voicecoach"})
+    try:
+        return urllib.request.urlopen(request, timeout=TIMEOUT_S)  # follows the site's redirects
+    except urllib.error.HTTPError as exc:
+        raise ModelError(f"download of {url} failed: HTTP {exc.code} {exc.reason}") from exc
+    except (urllib.error.URLError, OSError) as exc:
+        reason = getattr(exc, "reason", exc)
+        raise ModelError(f"cannot reach {parts.hostname} to download the voice: "
+                         f"{'timed out' if isinstance(reason, TimeoutError) else reason}") from exc
+
+
+def _read_index(url: str) -> dict[str, Any]:
+    try:
+        with _open(url) as response:
+            index = json.loads(response.read())
+    except (OSError, ValueError) as exc:
+        if isinstance(exc, ModelError):
+            raise
+        raise ModelError(f"{url} is not a readable voice list ({exc}); try again") from exc
+    if not isinstance(index, dict):
+        raise ModelError(f"{url} is not a voice list (expected a JSON object)")
+    return index
+
+
+def _fetch_checked(url: str, out: Path, file: VoiceFile, done: int, total: int,
+                   progress: Progress | None) -> int:
+    """Stream one file to `out` and check its size and md5; returns the bytes done so far."""
+    digest = hashlib.md5(usedforsecurity=False)
+    received = 0
+    promised: int | None = None
+    try:
+        with _open(url) as response, out.open("wb") as sink:
+            length = response.headers.get("Content-Length", "")
+            promised = int(length) if length.isdigit() else None
+            while chunk := response.read(1 << 16):
+                sink.write(chunk)
+                digest.update(chunk)
+                received += len(chunk)
+                if progress:
+                    progress(done + received, total)
+    except ModelError:
+        raise
+    except (OSError, http.client.HTTPException) as exc:  # IncompleteRead is not an OSError
+        reason = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
+        raise ModelError(f"download of {url} broke off after {received} bytes: {reason}; "
+                         "try again") from exc
+    if promised is not None and received < promised:  # the server hung up early
+        raise ModelError(f"download of {url} broke off after {received} of {promised} bytes; "
+                         "try again")
+    if received != file.size_bytes or digest.hexdigest() != file.md5:
+        raise ModelError(
+            f"{url} does not match the voice list (got {received} bytes, md5 "
+            f"{digest.hexdigest()[:12]}…; expected {file.size_bytes} bytes, {file.md5[:12]}…); "
+            "try again later"
+        )
+    return done + received
+
+
+def download_with_bar(name: str, dest_dir: Path | None = None, base: str | None = None) -> Path:
+    """download_voice with a rich progress bar on stderr, shown once the download has begun."""
+    from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        DownloadColumn,
+        TextColumn,
+        TimeRemainingColumn,
+        TransferSpeedColumn,
+    )
+    from rich.progress import Progress as RichProgress
+
+    bar = RichProgress(TextColumn("{task.description}"), BarColumn(), DownloadColumn(),
+                       TransferSpeedColumn(), TimeRemainingColumn(),
+                       console=Console(stderr=True), transient=True)
+    task = bar.add_task(f"downloading {name}", total=None)
+
+    def progress(done: int, total: int) -> None:
+        if not bar.live.is_started:  # only once connected: a failure stays a single line
+            bar.start()
+        bar.update(task, completed=done, total=total)
+
+    try:
+        return download_voice(name, dest_dir, base, progress)
+    finally:
+        if bar.live.is_started:
+            bar.stop()

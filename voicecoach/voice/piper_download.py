@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from voicecoach.errors import ModelError
+from voicecoach.files.download_bar import download_bar
 from voicecoach.voice.piper_voices import VOICE_NAME, installed_voices, user_voices_dir
 
 DEFAULT_BASE_URL = "https://huggingface.co/rhasspy/piper-voices/resolve/main"
@@ -170,28 +171,5 @@ def _fetch_checked(url: str, out: Path, file: VoiceFile, done: int, total: int,
 
 def download_with_bar(name: str, dest_dir: Path | None = None, base: str | None = None) -> Path:
     """download_voice with a rich progress bar on stderr, shown once the download has begun."""
-    from rich.console import Console
-    from rich.progress import (
-        BarColumn,
-        DownloadColumn,
-        TextColumn,
-        TimeRemainingColumn,
-        TransferSpeedColumn,
-    )
-    from rich.progress import Progress as RichProgress
-
-    bar = RichProgress(TextColumn("{task.description}"), BarColumn(), DownloadColumn(),
-                       TransferSpeedColumn(), TimeRemainingColumn(),
-                       console=Console(stderr=True), transient=True)
-    task = bar.add_task(f"downloading {name}", total=None)
-
-    def progress(done: int, total: int) -> None:
-        if not bar.live.is_started:  # only once connected: a failure stays a single line
-            bar.start()
-        bar.update(task, completed=done, total=total)
-
-    try:
+    with download_bar(f"downloading {name}") as progress:
         return download_voice(name, dest_dir, base, progress)
-    finally:
-        if bar.live.is_started:
-            bar.stop()

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from voicecoach.errors import ModelError
 from voicecoach.files import paths
+from voicecoach.files.download_bar import download_bar
 
 DEFAULT_MODEL = "vosk-model-small-en-us-0.15"
 """Small (40 MB, Apache-2.0) US-English model: the one `run` fetches when none is found."""
@@ -248,28 +249,5 @@ def _unpack(archive: Path, into: Path, url: str) -> Path:
 def download_with_bar(name: str = DEFAULT_MODEL, dest_dir: Path | None = None,
                       base_url: str | None = None) -> Path:
     """download_model with a rich progress bar on stderr (size known from Content-Length)."""
-    from rich.console import Console
-    from rich.progress import (
-        BarColumn,
-        DownloadColumn,
-        Progress,
-        TextColumn,
-        TimeRemainingColumn,
-        TransferSpeedColumn,
-    )
-
-    columns = (TextColumn("{task.description}"), BarColumn(), DownloadColumn(),
-               TransferSpeedColumn(), TimeRemainingColumn())
-    bar = Progress(*columns, console=Console(stderr=True), transient=True)
-    task = bar.add_task(f"downloading {name}", total=None)
-
-    def progress(done: int, total: int | None) -> None:
-        if not bar.live.is_started:  # only once connected: a failure stays a single line
-            bar.start()
-        bar.update(task, completed=done, total=total)
-
-    try:
+    with download_bar(f"downloading {name}") as progress:
         return download_model(name, dest_dir, base_url, progress)
-    finally:
-        if bar.live.is_started:
-            bar.stop()

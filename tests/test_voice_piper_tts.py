@@ -88,7 +88,9 @@ def test_rate_changes_the_length(tmp_path):
         PiperRenderer(JOE, rate).render("keep your lower back pressed into the floor",
                                         tmp_path / f"{rate}.wav")
         lengths.append(speech_s(tmp_path / f"{rate}.wav"))
-    assert lengths[0] > 1.8 * lengths[1]
+    # Measured 1.78-1.83: Piper draws each phoneme's length with random noise (noise_w), and the
+    # draws depend on how many sentences the loaded voice rendered before, so a margin is kept.
+    assert lengths[0] > 1.6 * lengths[1]
 
 
 def test_many_threads_share_one_voice(piper, tmp_path):

@@ -218,7 +218,11 @@ def prepare_workout(
     from voicecoach.sim import simulate
 
     spoken = [record.text for record in simulate(routine, settings, cue_timer=cache) if record.text]
-    return cache.prepare([*routine.all_cue_texts(), *spoken], progress)
+    rendered = cache.prepare([*routine.all_cue_texts(), *spoken], progress)
+    # The ending's totals ("in four minutes and forty-eight seconds") follow the cues' measured
+    # lengths, known only once they are rendered.
+    spoken = [record.text for record in simulate(routine, settings, cue_timer=cache) if record.text]
+    return rendered + cache.prepare(spoken, progress)
 
 
 def _open_timeline(path: Path | None, clock: Callable[[], float], cache: CueCache,

@@ -3,6 +3,7 @@
     python benchmarks/voice_control.py [--quick] [--backends pocketsphinx,whisper] [--out DIR]
                                        [--config FILE] [--prefix WORD] [--min-confidence X]
                                        [--split test|tune] [--no-real-speech]
+                                       [--no-neural-voices]
     python benchmarks/voice_control.py --tune whisper   # refit a backend's confidence model
 
 Measures, per backend: command acceptance per noise condition and per phrase, wrong commands,
@@ -37,7 +38,7 @@ import numpy as np
 if __package__ in (None, ""):  # run as a script: make the project importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks import real_speech
+from benchmarks import neural_voices, real_speech
 from benchmarks.room_echo import CueTrack, cue_track, hear_in_room
 from voicecoach.audio import SAMPLE_RATE_HZ, to_pcm16
 from voicecoach.commands import Command, normalize
@@ -52,8 +53,12 @@ BLOCK_S = 0.1
 """Audio is fed in the same 100 ms blocks as the live capture."""
 NOISE_PREROLL_S = 3.0
 """Background noise fed before each noisy clip: the noise is there before the user speaks."""
+QUICK_PREROLL_S = 1.5
+"""The same in a quick run: Silero judges every 32 ms of it, and --quick must stay < 10 min."""
 ROOM_STRETCH = "coach cues, heard back through a room*"
 REAL_STRETCH = "real speech (people)"
+NEURAL_VARIANTS_QUICK = 1
+"""Piper voice variants in a quick run (all of them in a full run); test half only."""
 REVERB_S = 0.6
 """RT60 of the reverberant condition: a furnished living room (an empty gym hall is 1-2 s)."""
 DANGEROUS = {Command.STOP: (Command.START, Command.RESUME, Command.HARDER, Command.FASTER),
@@ -217,10 +222,14 @@ def real_speech_stretch(phrases: Mapping[Command, Sequence[str]], split: corpus.
 
 
 def build_corpus(phrases: Mapping[Command, Sequence[str]], quick: bool, split: corpus.Split,
-                 seed: int = 0, with_real_speech: bool = True) -> Corpus:
+                 seed: int = 0, with_real_speech: bool = True,
+                 with_neural_voices: bool = True) -> Corpus:
     """Commands by many speakers in every condition, plus cue / speech / noise stretches."""
-    n_speakers = 3 if quick else 8
-    voices = corpus.speakers(n_speakers, split, seed)
+    neural = (neural_voices.speakers(NEURAL_VARIANTS_QUICK if quick else len(neural_voices.VARIANTS))
+              if split == "test" and with_neural_voices else [])
+    # A quick run keeps 3 voices in all: the neural one replaces an espeak-ng one.
+    n_speakers = 3 - len(neural) if quick else 8
+    voices: list[Any] = [*corpus.speakers(n_speakers, split, seed), *neural]
     clips = list(corpus.command_clips(phrases, voices, benchmark_conditions(quick), seed))
     cues, prose = routine_texts()
     others = corpus.speakers(12, split, seed + 1)
@@ -254,6 +263,7 @@ class Score:
     accepted: dict[str, list[bool]] = field(default_factory=lambda: defaultdict(list))
     wrong: dict[str, list[bool]] = field(default_factory=lambda: defaultdict(list))
     by_command: dict[str, list[bool]] = field(default_factory=lambda: defaultdict(list))
+    by_speaker: dict[str, list[bool]] = field(default_factory=lambda: defaultdict(list))
     confusion: dict[str, dict[str, int]] = field(
         default_factory=lambda: defaultdict(lambda: defaultdict(int)))
     """Command said -> what the runner would act on ("nothing" if none): right if heard at all,
@@ -272,12 +282,13 @@ class Score:
     """Per stretch: confidence of every command heard in non-command audio."""
 
 
-def _preroll(clip: Clip, rng: np.random.Generator) -> np.ndarray:
+def _preroll(clip: Clip, rng: np.random.Generator,
+             preroll_s: float = NOISE_PREROLL_S) -> np.ndarray:
     cond = clip.condition
     if cond.noise is None or cond.snr_db is None:
         return np.zeros(round(0.3 * SAMPLE_RATE_HZ), dtype=np.float32)
     level = speech_rms(clip.samples) / 10 ** (cond.snr_db / 20)
-    return make_noise(cond.noise, round(NOISE_PREROLL_S * SAMPLE_RATE_HZ), rng) * level
+    return make_noise(cond.noise, round(preroll_s * SAMPLE_RATE_HZ), rng) * level
 
 
 def _feed(recognizer: Recognizer, samples: np.ndarray) -> list[tuple[object, float, float]]:
@@ -304,13 +315,13 @@ def is_accepted(recognition, min_confidence: float) -> bool:
 
 
 def measure(recognizer: Recognizer, data: Corpus, min_confidence: float, seed: int = 0,
-            is_baseline: bool = False) -> Score:
+            is_baseline: bool = False, preroll_s: float = NOISE_PREROLL_S) -> Score:
     """Run one backend over the whole corpus."""
     score = Score()
     rng = np.random.default_rng(seed)
     for clip in data.commands:
         recognizer.set_commands(list(Command))
-        _feed(recognizer, _preroll(clip, rng))
+        _feed(recognizer, _preroll(clip, rng, preroll_s))
         results = _feed(recognizer, clip.samples)
         score.right_confidence[clip.condition.label].append(max(
             (r.confidence for r, _, _ in results if r.command is clip.command), default=0.0))
@@ -321,6 +332,7 @@ def measure(recognizer: Recognizer, data: Corpus, min_confidence: float, seed: i
         score.wrong[clip.condition.label].append(any(r.command is not clip.command
                                                      for r, _, _ in heard))
         score.by_command[str(clip.command)].append(is_right)
+        score.by_speaker[clip.speaker.label].append(is_right)
         wrong_heard = [r.command for r, _, _ in heard if r.command is not clip.command]
         outcome = str(clip.command) if is_right else (str(wrong_heard[0]) if wrong_heard
                                                       else "nothing")
@@ -502,6 +514,7 @@ def summary(name: str, score: Score, cost: Mapping[str, float]) -> dict[str, obj
         "acceptance": {k: round(sum(v) / len(v), 4) for k, v in score.accepted.items()},
         "wrong_command": {k: round(sum(v) / len(v), 4) for k, v in score.wrong.items()},
         "per_command": {k: round(sum(v) / len(v), 4) for k, v in score.by_command.items()},
+        "per_speaker": {k: round(sum(v) / len(v), 4) for k, v in score.by_speaker.items()},
         "confusion": {said: dict(heard) for said, heard in score.confusion.items()},
         "dangerous": {"count": len(score.dangerous), "clips": score.dangerous[:20]},
         "per_phrase": {k: round(sum(v) / len(v), 4) for k, v in score.by_phrase.items()},
@@ -605,6 +618,11 @@ def markdown(records: Sequence[Mapping[str, object]]) -> str:
         lines.append(f"| {c} | " + " | ".join(cells) + " |")
     lines.append("| **stop/safety heard as start/resume/harder/faster** | "
                  + " | ".join(f"**{r['dangerous']['count']}**" for r in records) + " |")  # type: ignore[index]
+    speakers = list(dict.fromkeys(k for r in records for k in r.get("per_speaker", {})))  # type: ignore[union-attr]
+    lines += ["", "### Acceptance per speaker (all conditions)", "", head.rstrip()]
+    for s in speakers:
+        cells = [f"{100 * r['per_speaker'].get(s, float('nan')):.1f} %" for r in records]  # type: ignore[union-attr]
+        lines.append(f"| {s} | " + " | ".join(cells) + " |")
     for r in records:
         lines += ["", confusion_markdown(r)]
     phrases = list(dict.fromkeys(k for r in records for k in r["per_phrase"]))  # type: ignore[union-attr]
@@ -618,8 +636,19 @@ def markdown(records: Sequence[Mapping[str, object]]) -> str:
 # ----------------------------------------------------------------------------- tuning
 
 
+def real_clips(recordings: Sequence[real_speech.Recording]) -> list[Clip]:
+    """Real recordings as non-command clips (0.5 s before, 0.8 s after, like synthetic ones)."""
+    from voicecoach.sim.synth import pad
+
+    nobody = Speaker("recording", 0, 0)
+    return [Clip(r.name, None, nobody, corpus.CLEAN, pad(r.samples, 0.5, corpus.TAIL_S),
+                 0.5 + len(r.samples) / SAMPLE_RATE_HZ) for r in recordings]
+
+
 def tune(phrases: Mapping[Command, Sequence[str]], quick: bool, backend: str) -> None:
-    """Refit a backend's confidence model on the "tune" speakers and print it."""
+    """Refit a backend's confidence model on the "tune" speakers and print it (their commands,
+    synthetic non-command speech, and real people's recordings of the tune half when the
+    packages can be had)."""
     from voicecoach.ears.rejection import fit
 
     voices = corpus.speakers(3 if quick else 6, "tune", seed=7)
@@ -630,6 +659,8 @@ def tune(phrases: Mapping[Command, Sequence[str]], quick: bool, backend: str) ->
     clips += corpus.phrase_clips([*corpus.CHATTER, *cues, *prose], others, seed=9)
     clips += corpus.phrase_clips([*corpus.CHATTER, *cues[::3]], others[::-1],
                                  corpus.Condition(Noise.PINK, 10.0), seed=10)
+    clips += real_clips(real_speech.take(real_speech.load("tune", phrases).recordings,
+                                         120.0 if quick else 900.0, seed=7))
     if backend == "whisper":
         from voicecoach.ears.recognizers.whisper import WhisperRecognizer
 
@@ -685,6 +716,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                              "(test: held out, nothing is fitted on it)")
     parser.add_argument("--no-real-speech", action="store_true",
                         help="leave out the real recordings (no apt-get download)")
+    parser.add_argument("--no-neural-voices", action="store_true",
+                        help="leave out the Piper voice (espeak-ng speakers only)")
     parser.add_argument("--listen-worker", help=argparse.SUPPRESS)
     parser.add_argument("--seconds", type=float, default=60.0, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -709,7 +742,8 @@ def main(argv: Sequence[str] | None = None) -> int:
               f"available: {', '.join(available)}", file=sys.stderr)
         return 2
     began = time.time()
-    data = build_corpus(phrases, args.quick, args.split, with_real_speech=not args.no_real_speech)
+    data = build_corpus(phrases, args.quick, args.split, with_real_speech=not args.no_real_speech,
+                        with_neural_voices=not args.no_neural_voices)
     print(f"corpus ({args.split} half): {len(data.commands)} command clips, "
           f"{sum(len(a) for a in data.stretches.values()) / SAMPLE_RATE_HZ / 60:.1f} min of "
           f"non-command audio ({time.time() - began:.0f} s to make)", file=sys.stderr)
@@ -719,7 +753,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     for name in chosen:
         began = time.time()
         score = measure(available[name](phrases), data, args.min_confidence,
-                        is_baseline=name.endswith("-baseline"))
+                        is_baseline=name.endswith("-baseline"),
+                        preroll_s=QUICK_PREROLL_S if args.quick else NOISE_PREROLL_S)
         cost = listening_cost(name, 30.0 if args.quick else 60.0)
         records.append({**summary(name, score, cost), "notes": data.notes})
         print(f"{name}: measured in {time.time() - began:.0f} s", file=sys.stderr)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -29,7 +30,9 @@ import numpy as np
 from voicecoach.audio import SAMPLE_RATE_HZ, resample
 from voicecoach.commands import Command
 
-CACHE_DIR = Path.home() / ".cache" / "voicecoach-bench" / "real-speech"
+CACHE_DIR = Path(os.environ.get("VOICECOACH_BENCH_CACHE",
+                               Path.home() / ".cache" / "voicecoach-bench")) / "real-speech"
+"""Outside git; VOICECOACH_BENCH_CACHE moves it (e.g. to a CI cache directory)."""
 AUDIO_SUFFIXES = (".ogg", ".wav", ".flac")
 MIN_SPEECH_FRACTION = 0.3
 """Share of a recording's 32 ms frames Silero must call speech (sound effects score ~0)."""

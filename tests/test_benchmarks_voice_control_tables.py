@@ -60,3 +60,12 @@ def test_markdown_has_per_command_confusion_and_danger_rows() -> None:
     assert "| stop | **3** |  | 1 |  |" in text
     assert '"stop" -> start (clean' in text
     assert Command.PAUSE.value in record["confusion"]
+
+
+def test_quick_conditions_are_clean_every_noise_at_10_db_and_a_room() -> None:
+    from voicecoach.sim.synth import Noise
+
+    labels = [c.label for c in voice_control.benchmark_conditions(quick=True)]
+    assert labels == ["clean", *(f"{n}@10dB" for n in Noise), "reverb0.6s"]
+    full = [c.label for c in voice_control.benchmark_conditions(quick=False)]
+    assert "babble@5dB" in full and full[-1] == "reverb0.6s+babble@10dB"

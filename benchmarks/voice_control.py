@@ -513,6 +513,10 @@ def summary(name: str, score: Score, cost: Mapping[str, float]) -> dict[str, obj
         "backend": name,
         "acceptance": {k: round(sum(v) / len(v), 4) for k, v in score.accepted.items()},
         "wrong_command": {k: round(sum(v) / len(v), 4) for k, v in score.wrong.items()},
+        "all_conditions": {
+            "acceptance": round(float(np.mean([x for v in score.accepted.values() for x in v])), 4),
+            "wrong_command": round(float(np.mean([x for v in score.wrong.values() for x in v])), 4),
+        },
         "per_command": {k: round(sum(v) / len(v), 4) for k, v in score.by_command.items()},
         "per_speaker": {k: round(sum(v) / len(v), 4) for k, v in score.by_speaker.items()},
         "confusion": {said: dict(heard) for said, heard in score.confusion.items()},
@@ -569,6 +573,9 @@ def markdown(records: Sequence[Mapping[str, object]]) -> str:
                  f"({100 * r['wrong_command'].get(c, float('nan')):.1f} % wrong)"  # type: ignore[union-attr]
                  for r in records]
         lines.append(f"| {c} | " + " | ".join(cells) + " |")
+    lines.append("| **all conditions** | " + " | ".join(
+        f"**{100 * r['all_conditions']['acceptance']:.1f} %** "  # type: ignore[index]
+        f"(**{100 * r['all_conditions']['wrong_command']:.1f} % wrong**)" for r in records) + " |")  # type: ignore[index]
     stretches = list(dict.fromkeys(k for r in records for k in r["false_accepts"]))  # type: ignore[union-attr]
     lines += ["", "### False accepts per hour (non-command audio)", "", head.rstrip()]
     for s in stretches:

@@ -3,8 +3,9 @@ benchmark time.
 
 Synthetic voices alone flatter a recognizer: espeak-ng's speech is clean, steady and unlike what a
 room full of people says. Games ship recorded human voices (hedgewars' voice packs, ktuberling's
-spoken words in many languages, klettres' letters, neverball's announcer, pingus' cries). They are
-downloaded with `apt-get download` (no root needed), unpacked with `dpkg-deb -x`, decoded to
+spoken words in many languages, klettres' letters, neverball's announcer, pingus' cries), and
+pyannote.audio's wheel a short conversation. They are downloaded with `apt-get download` (no root
+needed) or `pip download --no-deps` (nothing built or installed), unpacked, decoded to
 16 kHz mono, kept only where Silero VAD hears speech, and cached outside git. Nothing here is
 committed; a machine without the packages reports "unavailable" and the benchmark carries on.
 
@@ -38,7 +39,8 @@ MIN_SPEECH_FRACTION = 0.3
 """Share of a recording's 32 ms frames Silero must call speech (sound effects score ~0)."""
 LEVEL_RMS = 0.1
 """Active-speech level every recording is brought to (-20 dBFS), like a person a metre away."""
-MAX_RECORDING_S = 15.0
+PIECE_S = 10.0
+"""Longer recordings (a conversation) are cut into pieces this long, each judged on its own."""
 
 
 @dataclass(frozen=True)
@@ -54,6 +56,9 @@ class Source:
     what: str
     speakers: tuple[str, ...] = ()
     """Only these speaker folders (empty: all)."""
+    via: str = "apt"
+    """"apt" (a Debian package) or "pip" (a wheel from the Python package index, `package` being
+    a pip requirement)."""
 
 
 SOURCES = (
@@ -66,6 +71,8 @@ SOURCES = (
            speakers=("en", "en_GB", "de", "fr", "it", "es")),
     Source("neverball-common", ("usr/share/games/neverball/snd",), "a game announcer"),
     Source("pingus-data", ("usr/share/games/pingus/data/sounds",), "game characters' cries"),
+    Source("pyannote.audio==4.0.7", ("pyannote/audio",),
+           "a recorded conversation of two people (pyannote's sample.wav)", via="pip"),
 )
 
 
@@ -158,6 +165,31 @@ def decode(path: Path) -> np.ndarray:
     return resample(data.mean(axis=1), int(rate_hz), SAMPLE_RATE_HZ).astype(np.float32)
 
 
+def fetch_wheel(requirement: str, into: Path) -> Path:
+    """Download one wheel (pip download, no dependencies, nothing built or installed) and unpack
+    it; the unpacked tree."""
+    import sys
+    import zipfile
+
+    done = subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary",
+                           ":all:", "--quiet", "-d", str(into), requirement],
+                          capture_output=True, text=True, check=False, timeout=600)
+    wheels = sorted(into.glob("*.whl"))
+    if done.returncode != 0 or not wheels:
+        lines = (done.stderr or done.stdout).strip().splitlines()
+        raise OSError(lines[-1] if lines else "pip download failed")
+    tree = into / "wheel"
+    with zipfile.ZipFile(wheels[0]) as archive:
+        archive.extractall(tree, [n for n in archive.namelist()
+                                  if n.lower().endswith(AUDIO_SUFFIXES)])
+    return tree
+
+
+def fetcher_for(source: Source) -> Callable[[str, Path], Path]:
+    """How a source is fetched: apt-get for Debian packages, pip for wheels."""
+    return fetch_wheel if source.via == "pip" else fetch
+
+
 def fetch(package: str, into: Path) -> Path:
     """Download one .deb (apt-get download, no root) and unpack it; the unpacked tree."""
     for program in ("apt-get", "dpkg-deb"):
@@ -187,13 +219,15 @@ def speech_files(tree: Path, source: Source) -> Iterable[tuple[str, Path]]:
             folder = rel.parts[0] if len(rel.parts) > 1 else ""
             if source.speakers and folder not in source.speakers:
                 continue
-            yield f"{source.package}/{folder}" if folder else source.package, path
+            name = source.package.split("==")[0]  # the split must not move with a version pin
+            yield f"{name}/{folder}" if folder else name, path
 
 
 def build_package(source: Source, phrases: Mapping[Command, Sequence[str]], cache_dir: Path,
-                  fetcher: Callable[[str, Path], Path] = fetch) -> Path:
+                  fetcher: Callable[[str, Path], Path] | None = None) -> Path:
     """Fetch, decode, VAD-filter and cache one package's speech; the cache file (.npz)."""
-    out = cache_dir / f"{source.package}.npz"
+    fetcher = fetcher or fetcher_for(source)
+    out = cache_dir / f"{re.sub(r'[^A-Za-z0-9._-]', '_', source.package)}.npz"
     if out.exists():
         return out
     cache_dir.mkdir(parents=True, exist_ok=True)
@@ -206,21 +240,30 @@ def build_package(source: Source, phrases: Mapping[Command, Sequence[str]], cach
             if is_command_name(path.name, phrases):
                 continue
             try:
-                samples = decode(path)[: round(MAX_RECORDING_S * SAMPLE_RATE_HZ)]
+                whole = decode(path)
             except (RuntimeError, ValueError) as exc:  # soundfile.LibsndfileError is a RuntimeError
                 meta.append({"name": name, "skipped": str(exc)})
                 continue
-            fraction = speech_fraction(samples)
-            meta.append({"name": name, "speaker": speaker, "speech_fraction": round(fraction, 3),
-                         "seconds": round(len(samples) / SAMPLE_RATE_HZ, 2)})
-            if fraction >= MIN_SPEECH_FRACTION:
-                arrays[f"a{len(arrays)}"] = np.round(level(samples) * 32767).astype(np.int16)
-                meta[-1]["key"] = f"a{len(arrays) - 1}"
+            for i, samples in enumerate(pieces(whole)):
+                piece = name if i == 0 else f"{name}#{i}"
+                fraction = speech_fraction(samples)
+                meta.append({"name": piece, "speaker": speaker,
+                             "speech_fraction": round(fraction, 3),
+                             "seconds": round(len(samples) / SAMPLE_RATE_HZ, 2)})
+                if fraction >= MIN_SPEECH_FRACTION:
+                    arrays[f"a{len(arrays)}"] = np.round(level(samples) * 32767).astype(np.int16)
+                    meta[-1]["key"] = f"a{len(arrays) - 1}"
     tmp_out = out.with_suffix(".tmp.npz")
     np.savez_compressed(tmp_out, **arrays)
-    (cache_dir / f"{source.package}.json").write_text(json.dumps(meta, indent=1))
+    out.with_suffix(".json").write_text(json.dumps(meta, indent=1))
     tmp_out.replace(out)
     return out
+
+
+def pieces(samples: np.ndarray, piece_s: float = PIECE_S) -> list[np.ndarray]:
+    """A long recording as consecutive pieces of `piece_s` (a short one whole)."""
+    n = round(piece_s * SAMPLE_RATE_HZ)
+    return [samples[i : i + n] for i in range(0, max(len(samples), 1), n)]
 
 
 def read_package(cache_file: Path) -> list[Recording]:
@@ -234,7 +277,7 @@ def read_package(cache_file: Path) -> list[Recording]:
 
 def load(split: str, phrases: Mapping[Command, Sequence[str]], cache_dir: Path = CACHE_DIR,
          sources: Sequence[Source] = SOURCES,
-         fetcher: Callable[[str, Path], Path] = fetch) -> RealSpeech:
+         fetcher: Callable[[str, Path], Path] | None = None) -> RealSpeech:
     """Every recording of one split ("tune", "test" or "all"), building caches as needed."""
     found = RealSpeech()
     for source in sources:

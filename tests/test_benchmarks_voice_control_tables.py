@@ -69,3 +69,10 @@ def test_quick_conditions_are_clean_every_noise_at_10_db_and_a_room() -> None:
     assert labels == ["clean", *(f"{n}@10dB" for n in Noise), "reverb0.6s"]
     full = [c.label for c in voice_control.benchmark_conditions(quick=False)]
     assert "babble@5dB" in full and full[-1] == "reverb0.6s+babble@10dB"
+
+
+def test_the_curve_is_drawn_to_a_png(tmp_path) -> None:
+    pytest.importorskip("matplotlib")
+    record = voice_control.summary("whisper", _score(), {})
+    path = voice_control.plot_curve([record], tmp_path / "curve.png")
+    assert path is not None and path.read_bytes()[:4] == b"\x89PNG"

@@ -55,7 +55,11 @@ class PiperSpeaker:
         from piper import SynthesisConfig
 
         voice = _voice()
-        config = SynthesisConfig(length_scale=self.length_scale * self.pitch)
+        # Piper samples its durations and voicing noise at random inside the ONNX graph (no seed):
+        # a clip's length then changes from run to run, and with it every later clip's noise.
+        # Both noises off makes the corpus the same on every run.
+        config = SynthesisConfig(length_scale=self.length_scale * self.pitch, noise_scale=0.0,
+                                 noise_w_scale=0.0)
         chunks = [c.audio_float_array for c in voice.synthesize(text, config)]
         audio = np.concatenate(chunks) if chunks else np.zeros(0, dtype=np.float32)
         rate_hz = voice.config.sample_rate

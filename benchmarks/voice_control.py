@@ -2,14 +2,20 @@
 
     python benchmarks/voice_control.py [--quick] [--backends pocketsphinx,whisper] [--out DIR]
                                        [--config FILE] [--prefix WORD] [--min-confidence X]
+                                       [--split test|tune] [--no-real-speech]
+                                       [--no-neural-voices]
     python benchmarks/voice_control.py --tune whisper   # refit a backend's confidence model
 
 Measures, per backend: command acceptance per noise condition and per phrase, wrong commands,
-false accepts per hour on non-command audio (the coach's cues, other speech, noise), latency from
+false accepts per hour on non-command audio (the coach's cues, other synthetic speech, real
+people's recordings from Debian packages, noise), acceptance per command and a confusion table,
+stop/safety heard as a command that speeds things up, an acceptance / false-accept curve across
+confidence floors, latency from
 the end of the spoken command to the result and to the first sample of the acknowledgement
 (median, p95), CPU (% of one core) and peak memory while listening (in a fresh subprocess per
 backend), and acceptance / false accepts at other confidence floors. Prints markdown, writes JSON
-to benchmarks/results/. Speakers are the corpus's "test" half; --tune uses the "tune" half.
+to benchmarks/results/. Speakers and recordings are the "test" half (held out) unless --split
+tune; --tune always fits on the "tune" half.
 `--config` measures another phrase set; `--prefix coach` says every phrase as "coach <phrase>".
 """
 
@@ -32,6 +38,7 @@ import numpy as np
 if __package__ in (None, ""):  # run as a script: make the project importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from benchmarks import neural_voices, real_speech
 from benchmarks.room_echo import CueTrack, cue_track, hear_in_room
 from voicecoach.audio import SAMPLE_RATE_HZ, to_pcm16
 from voicecoach.commands import Command, normalize
@@ -46,7 +53,17 @@ BLOCK_S = 0.1
 """Audio is fed in the same 100 ms blocks as the live capture."""
 NOISE_PREROLL_S = 3.0
 """Background noise fed before each noisy clip: the noise is there before the user speaks."""
+QUICK_PREROLL_S = 1.5
+"""The same in a quick run: Silero judges every 32 ms of it, and --quick must stay < 10 min."""
 ROOM_STRETCH = "coach cues, heard back through a room*"
+REAL_STRETCH = "real speech (people)"
+NEURAL_VARIANTS_QUICK = 1
+"""Piper voice variants in a quick run (all of them in a full run); test half only."""
+REVERB_S = 0.6
+"""RT60 of the reverberant condition: a furnished living room (an empty gym hall is 1-2 s)."""
+DANGEROUS = {Command.STOP: (Command.START, Command.RESUME, Command.HARDER, Command.FASTER),
+             Command.SAFETY: (Command.START, Command.RESUME, Command.HARDER, Command.FASTER)}
+"""Said -> heard pairs that must never happen: asking to stop and being pushed on."""
 ROOM_NOTE = ("the same cues played and heard back (0.2 s, reflections, -60 dBFS hiss) through the "
              "echo canceller and echo gate of a workout; the baselines hear the echo as it is, ungated")
 COACH = Speaker("en-us", 165, 50)
@@ -151,6 +168,10 @@ class Corpus:
     stretches: dict[str, np.ndarray]
     cue_track: CueTrack
     """The same cues as "coach cues", to be played and heard back through a room."""
+    spans: dict[str, list[tuple[float, float, str]]] = field(default_factory=dict)
+    """Per stretch (where known): (start s, end s, what) of each recording, to name false accepts."""
+    notes: dict[str, str] = field(default_factory=dict)
+    """Per stretch: why it is missing or what it holds (for the tables)."""
 
 
 def load_phrases(config_file: Path | None = None) -> dict[Command, tuple[str, ...]]:
@@ -175,13 +196,41 @@ def routine_texts() -> tuple[list[str], list[str]]:
     return corpus.cue_texts(cues), list(dict.fromkeys(prose))
 
 
+def benchmark_conditions(quick: bool) -> list[corpus.Condition]:
+    """Clean, every noise at 10 dB (quick) or 20/10/5 dB, a reverberant room, and (full) the
+    room with babble in it."""
+    conds = corpus.conditions((10.0,) if quick else corpus.SNRS_DB)
+    conds.append(corpus.Condition(reverb_s=REVERB_S))
+    if not quick:
+        conds.append(corpus.Condition(Noise.BABBLE, 10.0, reverb_s=REVERB_S))
+    return conds
+
+
+def real_speech_stretch(phrases: Mapping[Command, Sequence[str]], split: corpus.Split,
+                        quick: bool, seed: int = 0) -> tuple[np.ndarray, list, str]:
+    """(audio, spans, note) of real people's recordings in this split; empty with a note saying
+    why when no package could be had."""
+    found = real_speech.load(split, phrases)
+    chosen = real_speech.take(found.recordings, 240.0 if quick else 1800.0, seed)
+    audio, spans = real_speech.stretch(chosen)
+    missing = ", ".join(f"{p}: {why}" for p, why in found.unavailable.items())
+    if not chosen:
+        return audio, spans, f"unavailable ({missing or 'no recordings'})"
+    note = (f"{len(chosen)} recordings of {len({r.speaker for r in chosen})} speakers, "
+            f"{sum(len(r.samples) for r in chosen) / SAMPLE_RATE_HZ / 60:.1f} min of speech")
+    return audio, spans, note + (f"; unavailable: {missing}" if missing else "")
+
+
 def build_corpus(phrases: Mapping[Command, Sequence[str]], quick: bool, split: corpus.Split,
-                 seed: int = 0) -> Corpus:
+                 seed: int = 0, with_real_speech: bool = True,
+                 with_neural_voices: bool = True) -> Corpus:
     """Commands by many speakers in every condition, plus cue / speech / noise stretches."""
-    n_speakers = 3 if quick else 8
-    snrs = (10.0,) if quick else corpus.SNRS_DB
-    voices = corpus.speakers(n_speakers, split, seed)
-    clips = list(corpus.command_clips(phrases, voices, corpus.conditions(snrs), seed))
+    neural = (neural_voices.speakers(NEURAL_VARIANTS_QUICK if quick else len(neural_voices.VARIANTS))
+              if split == "test" and with_neural_voices else [])
+    # A quick run keeps 3 voices in all: the neural one replaces an espeak-ng one.
+    n_speakers = 3 - len(neural) if quick else 8
+    voices: list[Any] = [*corpus.speakers(n_speakers, split, seed), *neural]
+    clips = list(corpus.command_clips(phrases, voices, benchmark_conditions(quick), seed))
     cues, prose = routine_texts()
     others = corpus.speakers(12, split, seed + 1)
     if quick:
@@ -192,10 +241,16 @@ def build_corpus(phrases: Mapping[Command, Sequence[str]], quick: bool, split: c
         "other speech": corpus.stretch(corpus.phrase_clips(
             list(corpus.CHATTER) + prose, others, seed=seed)),
     }
-    noise_s = 60.0 if quick else 300.0
+    spans: dict[str, list[tuple[float, float, str]]] = {}
+    notes: dict[str, str] = {}
+    if with_real_speech:
+        audio, spans[REAL_STRETCH], notes[REAL_STRETCH] = real_speech_stretch(
+            phrases, split, quick, seed)
+        stretches[REAL_STRETCH] = audio
+    noise_s = 30.0 if quick else 300.0
     for kind in Noise:
         stretches[f"{kind} noise"] = corpus.noise_stretch(kind, noise_s, 0.03, seed)
-    return Corpus(clips, stretches, cue_track(cue_clips))
+    return Corpus(clips, stretches, cue_track(cue_clips), spans, notes)
 
 
 # ----------------------------------------------------------------------------- measuring
@@ -208,6 +263,13 @@ class Score:
     accepted: dict[str, list[bool]] = field(default_factory=lambda: defaultdict(list))
     wrong: dict[str, list[bool]] = field(default_factory=lambda: defaultdict(list))
     by_command: dict[str, list[bool]] = field(default_factory=lambda: defaultdict(list))
+    by_speaker: dict[str, list[bool]] = field(default_factory=lambda: defaultdict(list))
+    confusion: dict[str, dict[str, int]] = field(
+        default_factory=lambda: defaultdict(lambda: defaultdict(int)))
+    """Command said -> what the runner would act on ("nothing" if none): right if heard at all,
+    else the first wrong command."""
+    dangerous: list[str] = field(default_factory=list)
+    """Clips of stop/safety heard as start/resume/harder/faster: 'said -> heard (condition)'."""
     by_phrase: dict[str, list[bool]] = field(default_factory=lambda: defaultdict(list))
     latency_s: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
     false_accepts: dict[str, tuple[int, float, list[str]]] = field(default_factory=dict)
@@ -220,12 +282,13 @@ class Score:
     """Per stretch: confidence of every command heard in non-command audio."""
 
 
-def _preroll(clip: Clip, rng: np.random.Generator) -> np.ndarray:
+def _preroll(clip: Clip, rng: np.random.Generator,
+             preroll_s: float = NOISE_PREROLL_S) -> np.ndarray:
     cond = clip.condition
     if cond.noise is None or cond.snr_db is None:
         return np.zeros(round(0.3 * SAMPLE_RATE_HZ), dtype=np.float32)
     level = speech_rms(clip.samples) / 10 ** (cond.snr_db / 20)
-    return make_noise(cond.noise, round(NOISE_PREROLL_S * SAMPLE_RATE_HZ), rng) * level
+    return make_noise(cond.noise, round(preroll_s * SAMPLE_RATE_HZ), rng) * level
 
 
 def _feed(recognizer: Recognizer, samples: np.ndarray) -> list[tuple[object, float, float]]:
@@ -252,13 +315,13 @@ def is_accepted(recognition, min_confidence: float) -> bool:
 
 
 def measure(recognizer: Recognizer, data: Corpus, min_confidence: float, seed: int = 0,
-            is_baseline: bool = False) -> Score:
+            is_baseline: bool = False, preroll_s: float = NOISE_PREROLL_S) -> Score:
     """Run one backend over the whole corpus."""
     score = Score()
     rng = np.random.default_rng(seed)
     for clip in data.commands:
         recognizer.set_commands(list(Command))
-        _feed(recognizer, _preroll(clip, rng))
+        _feed(recognizer, _preroll(clip, rng, preroll_s))
         results = _feed(recognizer, clip.samples)
         score.right_confidence[clip.condition.label].append(max(
             (r.confidence for r, _, _ in results if r.command is clip.command), default=0.0))
@@ -269,17 +332,28 @@ def measure(recognizer: Recognizer, data: Corpus, min_confidence: float, seed: i
         score.wrong[clip.condition.label].append(any(r.command is not clip.command
                                                      for r, _, _ in heard))
         score.by_command[str(clip.command)].append(is_right)
+        score.by_speaker[clip.speaker.label].append(is_right)
+        wrong_heard = [r.command for r, _, _ in heard if r.command is not clip.command]
+        outcome = str(clip.command) if is_right else (str(wrong_heard[0]) if wrong_heard
+                                                      else "nothing")
+        score.confusion[str(clip.command)][outcome] += 1
+        bad = [c for c in wrong_heard if c in DANGEROUS.get(clip.command, ())]  # type: ignore[arg-type]
+        if bad:
+            score.dangerous.append(f'"{clip.text}" -> {bad[0]} ({clip.condition.label}, '
+                                   f"{clip.speaker.label})")
         score.by_phrase[clip.text].append(is_right)
         if right:
             block_end_s, spent_s = right[0]
             score.latency_s[clip.condition.label].append(block_end_s - clip.speech_end_s + spent_s)
     for name, audio in data.stretches.items():
         recognizer.set_commands(list(Command))
-        results = [r for r, _, _ in _feed(recognizer, audio) if r.command is not None]
-        score.false_confidence[name] = [r.confidence for r in results]
-        heard = [r for r in results if is_accepted(r, min_confidence)]
+        results = [(r, t) for r, t, _ in _feed(recognizer, audio) if r.command is not None]
+        score.false_confidence[name] = [r.confidence for r, _ in results]
+        heard = [(r, t) for r, t in results if is_accepted(r, min_confidence)]
+        spans = data.spans.get(name, [])
         score.false_accepts[name] = (len(heard), len(audio) / SAMPLE_RATE_HZ,
-                                     [f"{r.text}" for r in heard])
+                                     [f"{r.text}" + (f" <- {what_was_said(spans, t)}" if spans
+                                                     else "") for r, t in heard])
     recognizer.flush()
     acted = [h for h in hear_in_room(recognizer, GatePolicy(min_confidence=min_confidence),
                                      data.cue_track, is_echo_handled=not is_baseline)
@@ -287,6 +361,12 @@ def measure(recognizer: Recognizer, data: Corpus, min_confidence: float, seed: i
     score.in_room = (len(acted), len(data.cue_track.played) / SAMPLE_RATE_HZ,
                      [h.recognition.text for h in acted])
     return score
+
+
+def what_was_said(spans: Sequence[tuple[float, float, str]], at_s: float) -> str:
+    """The recording playing at `at_s` (or the last one before it: results come after words)."""
+    before = [name for start, _, name in spans if start <= at_s]
+    return before[-1] if before else "?"
 
 
 def listening_cost(name: str, seconds: float) -> dict[str, float]:
@@ -384,22 +464,39 @@ def _pct(values: Sequence[bool]) -> str:
     return f"{100 * sum(values) / len(values):.1f} %" if values else "-"
 
 
-FLOORS = (0.0, 0.5, 0.6, 0.7, 0.8, 0.9)
+FLOORS = (0.0, 0.3, 0.4, 0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95)
+SYNTHETIC_SPEECH = ("coach cues", "other speech")
+
+
+def _per_hour(score: Score, names: Iterable[str], floor: float) -> float:
+    """False accepts per hour at a confidence floor over the named stretches (nan if none)."""
+    names = [n for n in names if n in score.false_accepts and score.false_accepts[n][1] > 0]
+    seconds = sum(score.false_accepts[n][1] for n in names)
+    if not seconds:
+        return float("nan")
+    count = sum(int(np.sum(np.array(score.false_confidence.get(n, [])) >= floor)) for n in names)
+    return round(count / seconds * 3600, 1)
 
 
 def operating_points(score: Score) -> list[dict[str, float]]:
-    """Acceptance and false accepts at other confidence floors, from the same run."""
-    speech_s = sum(d for k, (_, d, _) in score.false_accepts.items() if "noise" not in k)
+    """The curve: acceptance against false accepts per hour at each confidence floor, from the
+    same run (as wake-word benchmarks publish it)."""
+    noise = [k for k in score.false_accepts if k.endswith(" noise")]
     points = []
     for floor in FLOORS:
-        by_cond = {c: float(np.mean(np.array(v) >= max(floor, 1e-9)))
-                   for c, v in score.right_confidence.items()}
-        at_10 = [v for c, v in by_cond.items() if c.endswith("@10dB")]
-        fa = sum(int(np.sum(np.array(v) >= floor)) for k, v in score.false_confidence.items()
-                 if "noise" not in k)
-        points.append({"floor": floor, "clean": round(by_cond.get("clean", float("nan")), 4),
-                       "10dB": round(float(np.mean(at_10)), 4) if at_10 else float("nan"),
-                       "false_per_hour_speech": round(fa / speech_s * 3600, 1)})
+        by_cond = {c: np.array(v) >= max(floor, 1e-9) for c, v in score.right_confidence.items()}
+        at_10 = [float(np.mean(v)) for c, v in by_cond.items() if c.endswith("@10dB")]
+        every = np.concatenate(list(by_cond.values())) if by_cond else np.zeros(0)
+        points.append({
+            "floor": floor,
+            "all": round(float(np.mean(every)), 4) if every.size else float("nan"),
+            "clean": round(float(np.mean(by_cond["clean"])), 4) if "clean" in by_cond
+            else float("nan"),
+            "10dB": round(float(np.mean(at_10)), 4) if at_10 else float("nan"),
+            "false_per_hour_speech": _per_hour(score, SYNTHETIC_SPEECH, floor),
+            "false_per_hour_real": _per_hour(score, [REAL_STRETCH], floor),
+            "false_per_hour_noise": _per_hour(score, noise, floor),
+        })
     return points
 
 
@@ -409,14 +506,21 @@ def summary(name: str, score: Score, cost: Mapping[str, float]) -> dict[str, obj
     lat = np.array(every) if every else np.array([np.nan])
     ack = lat + np.array(mixer_delays_s(len(lat)))
     clean = np.array(score.latency_s.get("clean") or [np.nan])
-    fa = {k: {"count": n, "audio_s": round(d, 1), "per_hour": round(n / d * 3600, 1),
-              "heard": heard[:20]}
+    fa = {k: {"count": n, "audio_s": round(d, 1),
+              "per_hour": round(n / d * 3600, 1) if d else float("nan"), "heard": heard[:20]}
           for k, (n, d, heard) in {**score.false_accepts, ROOM_STRETCH: score.in_room}.items()}
     return {
         "backend": name,
         "acceptance": {k: round(sum(v) / len(v), 4) for k, v in score.accepted.items()},
         "wrong_command": {k: round(sum(v) / len(v), 4) for k, v in score.wrong.items()},
+        "all_conditions": {
+            "acceptance": round(float(np.mean([x for v in score.accepted.values() for x in v])), 4),
+            "wrong_command": round(float(np.mean([x for v in score.wrong.values() for x in v])), 4),
+        },
         "per_command": {k: round(sum(v) / len(v), 4) for k, v in score.by_command.items()},
+        "per_speaker": {k: round(sum(v) / len(v), 4) for k, v in score.by_speaker.items()},
+        "confusion": {said: dict(heard) for said, heard in score.confusion.items()},
+        "dangerous": {"count": len(score.dangerous), "clips": score.dangerous[:20]},
         "per_phrase": {k: round(sum(v) / len(v), 4) for k, v in score.by_phrase.items()},
         "latency_s": {"median": round(float(np.median(lat)), 3),
                       "p95": round(float(np.percentile(lat, 95)), 3), "n": len(every),
@@ -433,6 +537,61 @@ def summary(name: str, score: Score, cost: Mapping[str, float]) -> dict[str, obj
     }
 
 
+def plot_curve(records: Sequence[Mapping[str, Any]], path: Path) -> Path | None:
+    """Acceptance against false accepts per hour, one line per backend and kind of speech, as a
+    PNG (wake-word benchmarks publish this curve); None when matplotlib is not installed."""
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        return None
+    figure, axes = plt.subplots(figsize=(6, 4))
+    for r in records:
+        for key, what, style in (("false_per_hour_speech", "synthetic speech", "-o"),
+                                 ("false_per_hour_real", "real people", "--s")):
+            points = [(p[key], 100 * p["all"]) for p in r["operating_points"] if p[key] == p[key]]
+            if points:
+                xs, ys = zip(*points, strict=True)
+                axes.plot(xs, ys, style, label=f"{r['backend']}, {what}")
+    axes.axvline(1.0, color="grey", linewidth=0.8)
+    axes.set_xscale("symlog", linthresh=1.0)
+    axes.set_xlim(left=0)
+    axes.set_xlabel("false accepts per hour (confidence floors 0-0.95)")
+    axes.set_ylabel("commands accepted, all conditions (%)")
+    axes.legend(fontsize="small")
+    figure.tight_layout()
+    figure.savefig(path, dpi=100)
+    plt.close(figure)
+    return path
+
+
+def _num(value: float) -> str:
+    return "-" if value != value else f"{value:.0f}"  # nan: the stretch is missing
+
+
+def confusion_markdown(record: Mapping[str, Any]) -> str:
+    """Rows: command said; columns: what the runner would act on (count of clips)."""
+    confusion: Mapping[str, Mapping[str, int]] = record["confusion"]
+    said = list(confusion)
+    heard = [c for c in said] + sorted({h for row in confusion.values() for h in row} - set(said)
+                                       - {"nothing"}) + ["nothing"]
+    short = {c: c.replace("how_many_left", "left").replace("whats_next", "next") for c in heard}
+    lines = [f"#### Confusion, {record['backend']}: command said (rows) -> acted on (columns)", "",
+             "| said \\ heard | " + " | ".join(short[h] for h in heard) + " |",
+             "|---|" + "---:|" * len(heard)]
+    for s in said:
+        row = confusion[s]
+        cells = [(f"**{row.get(h, 0)}**" if h == s else str(row.get(h, 0) or ""))
+                 for h in heard]
+        lines.append(f"| {short.get(s, s)} | " + " | ".join(cells) + " |")
+    if record["dangerous"]["clips"]:
+        lines.append("\nStop/safety heard as a command that pushes on: "
+                     + "; ".join(record["dangerous"]["clips"]))
+    return "\n".join(lines)
+
+
 def markdown(records: Sequence[Mapping[str, object]]) -> str:
     """Side-by-side tables: conditions x backends, then latency/cost, then per phrase."""
     names = [str(r["backend"]) for r in records]
@@ -444,13 +603,24 @@ def markdown(records: Sequence[Mapping[str, object]]) -> str:
                  f"({100 * r['wrong_command'].get(c, float('nan')):.1f} % wrong)"  # type: ignore[union-attr]
                  for r in records]
         lines.append(f"| {c} | " + " | ".join(cells) + " |")
+    lines.append("| **all conditions** | " + " | ".join(
+        f"**{100 * r['all_conditions']['acceptance']:.1f} %** "  # type: ignore[index]
+        f"(**{100 * r['all_conditions']['wrong_command']:.1f} % wrong**)" for r in records) + " |")  # type: ignore[index]
     stretches = list(dict.fromkeys(k for r in records for k in r["false_accepts"]))  # type: ignore[union-attr]
     lines += ["", "### False accepts per hour (non-command audio)", "", head.rstrip()]
     for s in stretches:
         cells = [f"{r['false_accepts'][s]['per_hour']:.0f} ({r['false_accepts'][s]['count']} in "  # type: ignore[index]
-                 f"{r['false_accepts'][s]['audio_s'] / 60:.1f} min)" for r in records]  # type: ignore[index]
+                 f"{r['false_accepts'][s]['audio_s'] / 60:.1f} min)"  # type: ignore[index]
+                 if r["false_accepts"][s]["audio_s"] else "unavailable" for r in records]  # type: ignore[index]
         lines.append(f"| {s} | " + " | ".join(cells) + " |")
+    for s, note in (records[0].get("notes") or {}).items() if records else ():  # type: ignore[union-attr]
+        lines.append(f"\n{s}: {note}")
     lines.append(f"\n\\* {ROOM_NOTE}")
+    for r in records:
+        for s in stretches:
+            heard = r["false_accepts"][s]["heard"]  # type: ignore[index]
+            if heard and s not in (ROOM_STRETCH,):
+                lines.append(f"- {r['backend']}, {s}: " + "; ".join(f'"{h}"' for h in heard))
     lines += ["", "### Latency and cost", "", head.rstrip()]
     rows = [
         ("end of speech -> result, median", lambda r: f"{1000 * r['latency_s']['median']:.0f} ms"),
@@ -468,13 +638,30 @@ def markdown(records: Sequence[Mapping[str, object]]) -> str:
     for label, cell in rows:
         lines.append(f"| {label} | " + " | ".join(cell(r) for r in records) + " |")
     lines.append("\n\\* player mixer included, sound card output latency not (no device here)")
-    lines += ["", "### Other confidence floors (same run): acceptance clean / at 10 dB, "
-              "false accepts per hour of cues + speech", "",
+    lines += ["", "### Acceptance against false accepts across confidence floors (same run)", "",
+              "Acceptance of every command clip (all conditions) / at 10 dB; false accepts per "
+              "hour of synthetic speech (cues + other speakers) / real people / noise.", "",
               "| floor | " + " | ".join(names) + " |", "|---|" + "---|" * len(names)]
     for i, floor in enumerate(FLOORS):
-        cells = [f"{100 * p['clean']:.0f} % / {100 * p['10dB']:.0f} % / {p['false_per_hour_speech']:.0f}"
+        cells = [f"{100 * p['all']:.0f} % / {100 * p['10dB']:.0f} % / "
+                 f"{p['false_per_hour_speech']:.0f} / {_num(p['false_per_hour_real'])} / "
+                 f"{_num(p['false_per_hour_noise'])}"
                  for r in records for p in [r["operating_points"][i]]]  # type: ignore[index]
         lines.append(f"| {floor} | " + " | ".join(cells) + " |")
+    lines += ["", "### Acceptance per command (all conditions)", "", head.rstrip()]
+    commands = list(dict.fromkeys(k for r in records for k in r["per_command"]))  # type: ignore[union-attr]
+    for c in commands:
+        cells = [f"{100 * r['per_command'].get(c, float('nan')):.1f} %" for r in records]  # type: ignore[union-attr]
+        lines.append(f"| {c} | " + " | ".join(cells) + " |")
+    lines.append("| **stop/safety heard as start/resume/harder/faster** | "
+                 + " | ".join(f"**{r['dangerous']['count']}**" for r in records) + " |")  # type: ignore[index]
+    speakers = list(dict.fromkeys(k for r in records for k in r.get("per_speaker", {})))  # type: ignore[union-attr]
+    lines += ["", "### Acceptance per speaker (all conditions)", "", head.rstrip()]
+    for s in speakers:
+        cells = [f"{100 * r['per_speaker'].get(s, float('nan')):.1f} %" for r in records]  # type: ignore[union-attr]
+        lines.append(f"| {s} | " + " | ".join(cells) + " |")
+    for r in records:
+        lines += ["", confusion_markdown(r)]
     phrases = list(dict.fromkeys(k for r in records for k in r["per_phrase"]))  # type: ignore[union-attr]
     lines += ["", "### Acceptance per phrase (all conditions)", "", head.rstrip()]
     for p in phrases:
@@ -486,8 +673,19 @@ def markdown(records: Sequence[Mapping[str, object]]) -> str:
 # ----------------------------------------------------------------------------- tuning
 
 
+def real_clips(recordings: Sequence[real_speech.Recording]) -> list[Clip]:
+    """Real recordings as non-command clips (0.5 s before, 0.8 s after, like synthetic ones)."""
+    from voicecoach.sim.synth import pad
+
+    nobody = Speaker("recording", 0, 0)
+    return [Clip(r.name, None, nobody, corpus.CLEAN, pad(r.samples, 0.5, corpus.TAIL_S),
+                 0.5 + len(r.samples) / SAMPLE_RATE_HZ) for r in recordings]
+
+
 def tune(phrases: Mapping[Command, Sequence[str]], quick: bool, backend: str) -> None:
-    """Refit a backend's confidence model on the "tune" speakers and print it."""
+    """Refit a backend's confidence model on the "tune" speakers and print it (their commands,
+    synthetic non-command speech, and real people's recordings of the tune half when the
+    packages can be had)."""
     from voicecoach.ears.rejection import fit
 
     voices = corpus.speakers(3 if quick else 6, "tune", seed=7)
@@ -498,6 +696,8 @@ def tune(phrases: Mapping[Command, Sequence[str]], quick: bool, backend: str) ->
     clips += corpus.phrase_clips([*corpus.CHATTER, *cues, *prose], others, seed=9)
     clips += corpus.phrase_clips([*corpus.CHATTER, *cues[::3]], others[::-1],
                                  corpus.Condition(Noise.PINK, 10.0), seed=10)
+    clips += real_clips(real_speech.take(real_speech.load("tune", phrases).recordings,
+                                         120.0 if quick else 900.0, seed=7))
     if backend == "whisper":
         from voicecoach.ears.recognizers.whisper import WhisperRecognizer
 
@@ -548,6 +748,13 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help="settings file whose [commands] phrases to measure")
     parser.add_argument("--prefix", default="",
                         help='say every phrase after this word (e.g. "coach stop")')
+    parser.add_argument("--split", choices=["test", "tune"], default="test",
+                        help="which half of the voices and recordings to measure on "
+                             "(test: held out, nothing is fitted on it)")
+    parser.add_argument("--no-real-speech", action="store_true",
+                        help="leave out the real recordings (no apt-get download)")
+    parser.add_argument("--no-neural-voices", action="store_true",
+                        help="leave out the Piper voice (espeak-ng speakers only)")
     parser.add_argument("--listen-worker", help=argparse.SUPPRESS)
     parser.add_argument("--seconds", type=float, default=60.0, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -572,25 +779,32 @@ def main(argv: Sequence[str] | None = None) -> int:
               f"available: {', '.join(available)}", file=sys.stderr)
         return 2
     began = time.time()
-    data = build_corpus(phrases, args.quick, "test")
-    print(f"corpus: {len(data.commands)} command clips, "
+    data = build_corpus(phrases, args.quick, args.split, with_real_speech=not args.no_real_speech,
+                        with_neural_voices=not args.no_neural_voices)
+    print(f"corpus ({args.split} half): {len(data.commands)} command clips, "
           f"{sum(len(a) for a in data.stretches.values()) / SAMPLE_RATE_HZ / 60:.1f} min of "
           f"non-command audio ({time.time() - began:.0f} s to make)", file=sys.stderr)
+    for name, note in data.notes.items():
+        print(f"{name}: {note}", file=sys.stderr)
     records = []
     for name in chosen:
         began = time.time()
         score = measure(available[name](phrases), data, args.min_confidence,
-                        is_baseline=name.endswith("-baseline"))
+                        is_baseline=name.endswith("-baseline"),
+                        preroll_s=QUICK_PREROLL_S if args.quick else NOISE_PREROLL_S)
         cost = listening_cost(name, 30.0 if args.quick else 60.0)
-        records.append(summary(name, score, cost))
+        records.append({**summary(name, score, cost), "notes": data.notes})
         print(f"{name}: measured in {time.time() - began:.0f} s", file=sys.stderr)
-    report = {"quick": args.quick, "min_confidence": args.min_confidence,
+    report = {"quick": args.quick, "split": args.split, "min_confidence": args.min_confidence,
               "command_clips": len(data.commands), "backends": records}
     args.out.mkdir(parents=True, exist_ok=True)
     path = args.out / f"voice_control-{time.strftime('%Y%m%d-%H%M%S')}.json"
     path.write_text(json.dumps(report, indent=2))
     print(markdown(records))
     print(f"\nJSON: {path}")
+    png = plot_curve(records, path.with_suffix(".png"))
+    if png is not None:
+        print(f"curve: {png}")
     return 0
 
 

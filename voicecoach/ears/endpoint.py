@@ -213,11 +213,6 @@ class EndpointedRecognizer(ABC):
                                       max_s=max_s, early=offers)
         self._answered: list[Recognition] = []
 
-    @property
-    def speech_detector_note(self) -> str | None:
-        """Why the best speech detector is not in use, if it is not."""
-        return self._endpointer.detector_note
-
     def accept(self, pcm: bytes) -> list[Recognition]:
         """Feed audio; returns a result for each utterance that ended (or was answered) within it."""
         ended = self._endpointer.process(pcm)

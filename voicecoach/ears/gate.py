@@ -25,6 +25,15 @@ the user's "stop" over the coach kept -0.5 to -7.4 dB (-9.6 dB in the synthetic 
 echo is louder than the word), echo that Whisper made into commands -12.3, -20 and -30 dB."""
 
 
+NOT_ADDRESSED = "not addressed"
+"""How a refusal of a command said without the coach's name begins (listen always prints it)."""
+
+REFUSALS: tuple[str, ...] = (NOT_ADDRESSED,)
+"""Rejections that refuse a command the user may think they gave (not noise or echo): `voicecoach
+listen` prints them even without --debug, so a user testing a room sees why. A voice lock adds
+its own reason here."""
+
+
 @dataclass(frozen=True)
 class GatePolicy:
     """The settings that shape the gate (recognition.* in settings)."""
@@ -32,7 +41,18 @@ class GatePolicy:
     tail_s: float = 0.3
     min_confidence: float = 0.6
     is_barge_in: bool = False
-    """True when an echo canceller or headset makes it safe to hear every command mid-cue."""
+    """True when an echo canceller or headset makes it safe to hear every command mid-cue.
+
+    Addressed mode with the echo canceller running sets it too: the coach never says its name
+    (a routine whose cue holds it is refused before the workout), so "coach, pause" cannot be
+    the words of its echo, and what is left of the echo still meets every other test here (the
+    canceller's kept energy, sound-alikes over the coach's voice). Being heard mid-cue is what
+    a wake word is for. Without a canceller the echo reaches a closed grammar whole, which can
+    fit any sound to "coach ..." ("approach" is near): then addressed commands wait, as gated."""
+    name: str | None = None
+    """The name commands must begin with (addressed mode), or None."""
+    unaddressed: frozenset[str] = frozenset()
+    """Bare phrases of the commands that need the name: heard alone, they are refused by name."""
 
 
 class EchoGate:
@@ -57,7 +77,7 @@ class EchoGate:
         first cue), so some of the coach's voice reached the recognizer whole.
         """
         if recognition.command is None:
-            return "not a command"
+            return self._not_addressed(recognition.text) or "not a command"
         if recognition.confidence < self.policy.min_confidence:
             return f"confidence {recognition.confidence:.2f} < {self.policy.min_confidence:.2f}"
         if kept_db is not None and kept_db < MIN_KEPT_DB:
@@ -81,6 +101,13 @@ class EchoGate:
                 and self._overlaps_speech(start_s, max(start_s, end_s - RUN_IN_S))):
             return "coach speaking"
         return None
+
+    def _not_addressed(self, text: str) -> str | None:
+        """The readable refusal of a command said without the name, or None if it was none."""
+        bare = normalize(text)
+        if self.policy.name is None or bare not in self.policy.unaddressed:
+            return None
+        return f'{NOT_ADDRESSED}: say "{self.policy.name}, {bare}"'
 
     def _is_echo(self, text: str, since_s: float) -> bool:
         """The words heard occur, in order, in a cue spoken since `since_s`."""

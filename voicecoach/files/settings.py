@@ -38,10 +38,13 @@ class Backend(StrEnum):
 
 
 class ListeningMode(StrEnum):
-    """Whether commands other than stop/safety are heard while the coach speaks."""
+    """Which speech counts as a command, and whether commands other than stop/safety are heard
+    while the coach speaks."""
 
     GATED = "gated"
     BARGE_IN = "barge-in"
+    ADDRESSED = "addressed"
+    """Every command but stop and the safety phrases begins with recognition.name."""
 
 
 class Verbosity(StrEnum):
@@ -86,6 +89,20 @@ class RecognitionSettings(_Section):
     gate_tail_s: float = Field(0.3, ge=0.0, le=5.0)
     min_confidence: float = Field(0.6, ge=0.0, le=1.0)
     echo_cancel: bool = True
+    name: str = Field("coach", min_length=2, max_length=20)
+    """The coach's name: in addressed mode every command but stop and safety begins with it."""
+
+    @field_validator("name")
+    @classmethod
+    def _one_word(cls, name: str) -> str:
+        if not re.fullmatch(r"[^\W\d_]+", name.strip()):
+            raise ValueError('must be one speakable word, letters only (e.g. "coach")')
+        return name.strip()
+
+    @property
+    def addressed_name(self) -> str | None:
+        """The name commands must begin with, or None when the listening mode needs none."""
+        return normalize(self.name) if self.listening_mode is ListeningMode.ADDRESSED else None
 
 
 class CoachingSettings(_Section):
@@ -238,6 +255,25 @@ def _check_phrases_unique(settings: Settings, where: Mapping[str, str],
     return problems
 
 
+def _check_name(settings: Settings, where: Mapping[str, str],
+                lines: Mapping[str, LineMap]) -> list[Problem]:
+    """In addressed mode the name must not be a word of a command phrase: "coach, coach" or
+    "rest, rest" could not tell the name from the command."""
+    name = settings.recognition.addressed_name
+    if name is None:
+        return []
+    for command, phrases in settings.commands.items():
+        for phrase in phrases:
+            if name in normalize(phrase).split():
+                file = where.get("recognition.name", "")
+                return [Problem(file, lines.get(file, {}).get(("recognition", "name")),
+                                "recognition.name",
+                                f"the name is a word of the command phrase {phrase!r} "
+                                f"(`{command.value}`)", got=repr(settings.recognition.name),
+                                fix="choose another name, or change that phrase in [commands]")]
+    return []
+
+
 def settings_layers(config_file: Path | None) -> list[Path]:
     """The files that make up the settings, lowest priority first."""
     layers = [paths.DEFAULT_CONFIG_FILE]
@@ -267,6 +303,7 @@ def load_settings(config_file: Path | None = None) -> LoadedSettings:
     except ValidationError as exc:
         raise ConfigError(_locate(exc, sources, lines_by_file)) from None
     problems = _check_phrases_unique(settings, sources, lines_by_file, layers)
+    problems += _check_name(settings, sources, lines_by_file)
     if problems:
         raise ConfigError(problems)
     return LoadedSettings(settings, sources, tuple(layers))

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 
-from voicecoach.commands import Command, contained_phrases
+from voicecoach.commands import Command, contained_phrases, normalize
 from voicecoach.errors import UsageError
 from voicecoach.events import (
     Action,
@@ -92,11 +92,13 @@ class Session:
         cue_timer: CueTimer | None = None,
         start: StartAt | None = None,
         volume: Volume | None = None,
+        name: str | None = None,
     ) -> None:
+        """`name`: the coach's name in addressed mode, which no cue may contain either."""
         self.routine = routine
         self.verbosity = verbosity
         self.timer: CueTimer = cue_timer or fitting.EstimatedCueTimer()
-        self._check_clean(phrases)
+        self._check_clean(phrases, name)
         self.state = State.READY
         self._ex = 0
         self._set = 1
@@ -198,8 +200,10 @@ class Session:
 
     # ---- plumbing -------------------------------------------------------------------------
 
-    def _check_clean(self, phrases: Mapping[Command, Iterable[str]]) -> None:
-        """The coach must not say a command phrase: it would hear and obey itself."""
+    def _check_clean(self, phrases: Mapping[Command, Iterable[str]], name: str | None) -> None:
+        """The coach must not say a command phrase, nor its own name in addressed mode: it would
+        hear and obey itself (the echo gate lets addressed commands in over the coach's voice
+        because the coach never says its name)."""
         for text in wording.all_texts(self.routine):
             found = contained_phrases(text, phrases)
             if found:
@@ -207,6 +211,11 @@ class Session:
                     f"the coach would hear itself: {text!r} contains the command phrase "
                     f"{found[0]!r}; reword that cue in routine {self.routine.name!r} or change "
                     "the phrase in the [commands] settings")
+            if name is not None and f" {normalize(name)} " in f" {normalize(text)} ":
+                raise UsageError(
+                    f"the coach would hear itself: {text!r} contains its name {name!r}; reword "
+                    f"that cue in routine {self.routine.name!r} or change recognition.name in "
+                    "the settings")
 
     def _start_at(self, start: StartAt) -> None:
         """Begin later in the routine (resuming an unfinished workout)."""

@@ -74,8 +74,10 @@ class VoskRecognizer:
         commands: Collection[Command] | None = None,
         fillers: Collection[str] = (),
         detector: SpeechDetector | None = None,
+        end_silence_s: float = END_SILENCE_S,
     ) -> None:
-        """`detector` (default: the best available) decides when the words have ended."""
+        """`detector` (default: the best available) decides when the words have ended, after
+        `end_silence_s` of non-speech (longer in addressed mode: people pause after the name)."""
         import vosk
 
         self._model = load_model(str(model_path))
@@ -89,7 +91,7 @@ class VoskRecognizer:
             self._recognizer.SetPartialWords(True)
         self._partial_run: tuple[str, int] = ("", 0)
         self._fast_fired: Command | None = None
-        self._speech_ends = Endpointer(detector, end_silence_s=END_SILENCE_S, pad_s=0.0,
+        self._speech_ends = Endpointer(detector, end_silence_s=end_silence_s, pad_s=0.0,
                                        max_s=MAX_UTTERANCE_S)
 
     @property

@@ -23,7 +23,7 @@ from typing import Any
 from voicecoach.commands import ALWAYS_HEARD, Command, normalize
 from voicecoach.ears.base import Recognition
 from voicecoach.ears.endpoint import EndpointedRecognizer, Utterance
-from voicecoach.ears.phonetic import PhraseMatcher, phones_of
+from voicecoach.ears.phonetic import Match, PhraseMatcher, phones_of
 from voicecoach.ears.recognizers.whisper_model import WINDOW_S, Transcriber, load_model
 from voicecoach.ears.rejection import Features, RejectionModel
 from voicecoach.ears.voice_activity import SpeechDetector
@@ -161,9 +161,16 @@ class WhisperRecognizer(EndpointedRecognizer):
         min_confidence: float = MIN_CONFIDENCE,
         restricted: bool = True,
         detector: SpeechDetector | None = None,
+        name: str | None = None,
     ) -> None:
         """`model` is an already loaded WhisperModel (tests and benchmarks share one);
         `detector` (default: the best available) tells speech frames from the rest.
+
+        `name` (addressed mode: the phrases given begin with it, commands.addressed_phrases):
+        a transcript must begin with the name itself; only the words after it may merely sound
+        like a phrase. Matched by sound as a whole, the bare "how many left" is near enough to
+        "coach how many left" (3 phones of 13). The prompt lists the name and the bare phrases
+        apart: listing "Coach how many left." made tiny.en write the name before a bare command.
 
         `restricted=False` is the benchmark's baseline: no prompt, every command allowed in every
         state, only exact phrases (no sound-alike matching, no spotting).
@@ -174,7 +181,8 @@ class WhisperRecognizer(EndpointedRecognizer):
         model = model if model is not None else load_model(model_dir, compute_type, cpu_threads)
         self._transcriber = Transcriber(model, window_s, beam_size)
         self._index = {normalize(p): c for c, items in phrases.items() for p in items}
-        self._matcher = PhraseMatcher(self._index)
+        self._prefix = f"{normalize(name)} " if name else None
+        self._matcher = PhraseMatcher([*self._index, *map(self._without_name, self._index)])
         self._min_confidence = min_confidence
         self._restricted = restricted
         self._commands: frozenset[Command] = frozenset()
@@ -196,7 +204,26 @@ class WhisperRecognizer(EndpointedRecognizer):
         self._commands = frozenset(commands if self._restricted else self._index.values())
         self._allowed = {p: c for p, c in self._index.items() if c in self._commands}
         self._always_heard = [p for p, c in self._allowed.items() if c in ALWAYS_HEARD]
-        self._prompt = prompt_for(self._allowed) if self._restricted else ""
+        spoken = {self._without_name(p) for p in self._allowed}
+        if self._prefix is not None:
+            spoken.add(self._prefix.strip())
+        self._prompt = prompt_for(spoken) if self._restricted else ""
+
+    def _without_name(self, phrase: str) -> str:
+        """The phrase without the name in front (unchanged without a name)."""
+        return phrase.removeprefix(self._prefix) if self._prefix else phrase
+
+    def _nearest(self, key: str) -> Match | None:
+        """The allowed phrase that sounds most like `key`; with a name, `key` must begin with it
+        exactly and the rest is compared with the phrases that follow it."""
+        if self._prefix is None:
+            return self._matcher.nearest(key, among=self._allowed)
+        if not key.startswith(self._prefix):
+            return self._matcher.nearest(key, among=[p for p in self._allowed
+                                                     if not p.startswith(self._prefix)])
+        near = self._matcher.nearest(key.removeprefix(self._prefix), among=[
+            p.removeprefix(self._prefix) for p in self._allowed if p.startswith(self._prefix)])
+        return Match(self._prefix + near.phrase, near.distance) if near is not None else None
 
     def recognize(self, utterance: Utterance) -> Recognition | None:
         """Transcribe one utterance and match it; speech that is no command keeps its text."""
@@ -249,7 +276,7 @@ class WhisperRecognizer(EndpointedRecognizer):
                 return key, key, 0.0, False
             if not self._restricted:
                 return None, key, 0.0, False
-            near = self._matcher.nearest(key, among=self._allowed)
+            near = self._nearest(key)
             if near is not None and near.distance <= MAX_SOUND_DISTANCE:
                 return near.phrase, key, near.distance, False
         if not self._restricted:

@@ -99,3 +99,30 @@ def test_binary_config_file_is_refused(tmp_path: Path) -> None:
     path.write_bytes(b"\x00\x01\x02")
     with pytest.raises(ConfigError, match="binary file"):
         load_settings(path)
+
+
+def test_the_addressed_mode_and_the_name_load() -> None:
+    from voicecoach.files import ListeningMode as Mode
+
+    settings = load_settings().settings.recognition
+    assert settings.name == "coach" and settings.addressed_name is None
+    addressed = settings.model_copy(update={"listening_mode": Mode.ADDRESSED, "name": "Coach"})
+    assert addressed.addressed_name == "coach"
+
+
+@pytest.mark.parametrize("name", ["hey coach", "coach2", "c-3po"])
+def test_a_name_that_is_not_one_word_is_a_located_error(tmp_path: Path, name: str) -> None:
+    lines = messages(f'[recognition]\nlistening_mode = "addressed"\nname = "{name}"\n', tmp_path)
+    assert lines == [f"{tmp_path / 'bad.toml'}:3: recognition.name: must be one speakable word, "
+                     f"letters only (e.g. \"coach\") (got {name!r})"]
+
+
+def test_a_name_inside_a_command_phrase_is_a_located_error(tmp_path: Path) -> None:
+    lines = messages('[recognition]\nlistening_mode = "addressed"\nname = "next"\n', tmp_path)
+    assert lines == [f"{tmp_path / 'bad.toml'}:3: recognition.name: the name is a word of the "
+                     "command phrase 'next exercise' (`skip`) (got 'next'); choose another "
+                     "name, or change that phrase in [commands]"]
+
+
+def test_a_name_clash_does_not_matter_outside_the_addressed_mode(tmp_path: Path) -> None:
+    assert load_settings(write(tmp_path / "ok.toml", '[recognition]\nname = "rest"\n'))

@@ -526,3 +526,9 @@ def test_stopping_before_any_set_says_no_totals_and_mid_set_counts_the_set_cut_s
     leg_lifts = drive.session.summary().exercises[0]
     assert (leg_lifts.sets_done, leg_lifts.sets_cut_short, leg_lifts.reps) == (1, 1, 3)
     assert leg_lifts.work_s == pytest.approx(13.0)
+
+
+def test_in_addressed_mode_a_cue_holding_the_coach_s_name_is_refused() -> None:
+    Session(routine(), PHRASES, name="coach")  # the shipped wording never says it
+    with pytest.raises(UsageError, match=r"contains its name 'ribs'.*recognition.name"):
+        Session(routine(), PHRASES, name="ribs")

@@ -51,3 +51,39 @@ def test_pocketsphinx_obeys_coach_wait_refuses_a_bare_wait_and_obeys_stop(
     # "wait", the pause command's other phrase: pocketsphinx hears espeak-ng's "pause" weakly even
     # bare in the open mode (confidence 0.3-0.5 < 0.6), addressed or not.
     check(pocketsphinx_recognizer(settings), settings, "wait", "wait")
+
+
+def korean_addressed(name: str) -> Settings:
+    from tests.fixtures.ears import korean_settings
+    from voicecoach.files import ListeningMode
+
+    settings = korean_settings()
+    recognition = settings.recognition.model_copy(
+        update={"listening_mode": ListeningMode.ADDRESSED, "name": name})
+    return settings.model_copy(update={"recognition": recognition})
+
+
+def test_vosk_obeys_the_named_command_refuses_the_bare_one_and_obeys_stop() -> None:
+    """No English Vosk model installs offline: the Korean one, named "코치" ("coach")."""
+    from tests.fixtures.ears import korean_model_dir, speech
+    from voicecoach.ears.factory import vosk_recognizer
+
+    settings = korean_addressed("코치")
+    ears = Listener(vosk_recognizer(settings, korean_model_dir()), gate_for(settings, None))
+
+    def verdict(text: str) -> list[tuple[Command | None, str | None]]:
+        return [(h.recognition.command, h.rejected_because)
+                for h in feed_blocks(ears, speech(text))]
+
+    assert verdict("코치, 멈춰") == [(Command.PAUSE, None)]
+    assert verdict("멈춰") == [(None, 'not addressed: say "코치, 멈춰"')]
+    assert verdict("정지") == [(Command.STOP, None)]
+
+
+def test_a_name_the_vosk_model_does_not_know_is_a_settings_error() -> None:
+    from tests.fixtures.ears import korean_model_dir
+    from voicecoach.ears.factory import vosk_recognizer
+    from voicecoach.errors import ConfigError
+
+    with pytest.raises(ConfigError, match=r"recognition\.name: the Vosk model model does not know"):
+        vosk_recognizer(korean_addressed("zorglub"), korean_model_dir())

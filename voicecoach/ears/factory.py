@@ -16,7 +16,7 @@ from voicecoach.ears.recognizers.vosk_model import DEFAULT_MODEL, download_with_
 from voicecoach.ears.voice_activity import SpeechDetector, open_speech_detector
 from voicecoach.echo.canceller import EchoCanceller
 from voicecoach.echo.coach_speech import SpeakingSignal
-from voicecoach.errors import ModelError
+from voicecoach.errors import ConfigError, ModelError, Problem
 from voicecoach.files import Backend, ListeningMode, Settings
 from voicecoach.ports import Post
 
@@ -75,8 +75,15 @@ def vosk_recognizer(settings: Settings, model_dir: Path, cue_texts: Iterable[str
     from voicecoach.ears.recognizers.vosk import VoskRecognizer
 
     fillers = (*fillers_for(settings, cue_texts), *addressing_fillers(settings))
-    return VoskRecognizer(model_dir, heard_phrases(settings), fillers=fillers, detector=detector,
-                          **_end_silence(settings))
+    recognizer = VoskRecognizer(model_dir, heard_phrases(settings), fillers=fillers,
+                                detector=detector, **_end_silence(settings))
+    name = settings.recognition.addressed_name
+    if name is not None and not recognizer.knows(name):
+        raise ConfigError([Problem(
+            "settings", None, "recognition.name",
+            f"the Vosk model {model_dir.name} does not know the word {name!r}", got=repr(name),
+            fix="choose another name, or another backend (recognition.backend)")])
+    return recognizer
 
 
 def pocketsphinx_recognizer(settings: Settings, detector: SpeechDetector | None = None

@@ -94,6 +94,11 @@ class VoskRecognizer:
         self._speech_ends = Endpointer(detector, end_silence_s=end_silence_s, pad_s=0.0,
                                        max_s=MAX_UTTERANCE_S)
 
+    def knows(self, word: str) -> bool:
+        """Whether the model's vocabulary holds `word` (Vosk drops unknown grammar words with
+        only a log line, so a phrase with one could never be heard)."""
+        return bool(self._model.vosk_model_find_word(normalize(word)) >= 0)
+
     @property
     def fillers(self) -> tuple[str, ...]:
         """The non-command words in the grammar (command phrases themselves are left out)."""

@@ -315,8 +315,10 @@ def is_accepted(recognition, min_confidence: float) -> bool:
 
 
 def measure(recognizer: Recognizer, data: Corpus, min_confidence: float, seed: int = 0,
-            is_baseline: bool = False, preroll_s: float = NOISE_PREROLL_S) -> Score:
-    """Run one backend over the whole corpus."""
+            is_baseline: bool = False, preroll_s: float = NOISE_PREROLL_S,
+            policy: GatePolicy | None = None) -> Score:
+    """Run one backend over the whole corpus; `policy` is the echo gate's in the room (default:
+    the gated mode's, at the confidence floor)."""
     score = Score()
     rng = np.random.default_rng(seed)
     for clip in data.commands:
@@ -355,7 +357,7 @@ def measure(recognizer: Recognizer, data: Corpus, min_confidence: float, seed: i
                                      [f"{r.text}" + (f" <- {what_was_said(spans, t)}" if spans
                                                      else "") for r, t in heard])
     recognizer.flush()
-    acted = [h for h in hear_in_room(recognizer, GatePolicy(min_confidence=min_confidence),
+    acted = [h for h in hear_in_room(recognizer, policy or GatePolicy(min_confidence=min_confidence),
                                      data.cue_track, is_echo_handled=not is_baseline)
              if h.rejected_because is None]
     score.in_room = (len(acted), len(data.cue_track.played) / SAMPLE_RATE_HZ,
@@ -734,6 +736,16 @@ def tune(phrases: Mapping[Command, Sequence[str]], quick: bool, backend: str) ->
 # ----------------------------------------------------------------------------- main
 
 
+def _addressed(args: argparse.Namespace, data: Corpus) -> list[dict[str, Any]]:
+    """The addressed mode's columns (benchmarks/addressed.py) on the same corpus."""
+    from benchmarks import addressed
+    from voicecoach.files import load_settings
+
+    settings = load_settings(args.config).settings
+    return addressed.run(settings, data, args.min_confidence, args.quick,
+                         QUICK_PREROLL_S if args.quick else NOISE_PREROLL_S)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point (also `voicecoach bench`): returns the exit code."""
     parser = argparse.ArgumentParser(prog="voice_control.py", description=__doc__.splitlines()[0])
@@ -755,6 +767,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help="leave out the real recordings (no apt-get download)")
     parser.add_argument("--no-neural-voices", action="store_true",
                         help="leave out the Piper voice (espeak-ng speakers only)")
+    parser.add_argument("--no-addressed", action="store_true",
+                        help="leave out the addressed mode's columns (benchmarks/addressed.py)")
+    parser.add_argument("--addressed-only", action="store_true",
+                        help="measure only the addressed mode against the open mode")
     parser.add_argument("--listen-worker", help=argparse.SUPPRESS)
     parser.add_argument("--seconds", type=float, default=60.0, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -787,7 +803,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     for name, note in data.notes.items():
         print(f"{name}: {note}", file=sys.stderr)
     records = []
-    for name in chosen:
+    for name in [] if args.addressed_only else chosen:
         began = time.time()
         score = measure(available[name](phrases), data, args.min_confidence,
                         is_baseline=name.endswith("-baseline"),
@@ -797,12 +813,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"{name}: measured in {time.time() - began:.0f} s", file=sys.stderr)
     report = {"quick": args.quick, "split": args.split, "min_confidence": args.min_confidence,
               "command_clips": len(data.commands), "backends": records}
+    addressed_records = [] if args.no_addressed else _addressed(args, data)
+    if addressed_records:
+        report["addressed"] = addressed_records
     args.out.mkdir(parents=True, exist_ok=True)
     path = args.out / f"voice_control-{time.strftime('%Y%m%d-%H%M%S')}.json"
     path.write_text(json.dumps(report, indent=2))
-    print(markdown(records))
+    if records:
+        print(markdown(records))
+    if addressed_records:
+        from benchmarks import addressed
+
+        print("\n### Addressed mode (\"coach, <phrase>\") against the open mode, same corpus\n")
+        print(addressed.markdown(addressed_records))
     print(f"\nJSON: {path}")
-    png = plot_curve(records, path.with_suffix(".png"))
+    png = plot_curve(records, path.with_suffix(".png")) if records else None
     if png is not None:
         print(f"curve: {png}")
     return 0

@@ -98,3 +98,20 @@ def test_listen_debug_says_what_was_ignored_and_why(korean, tmp_path, capsys) ->
     assert json_lines(out) == []
     assert re.search(r"^voicecoach: ignored '.+' \((not a command|stop/safety phrase inside)",
                      err, re.MULTILINE)
+
+
+def test_listen_in_addressed_mode_says_which_command_lacked_the_name(
+        tmp_path, capsys, monkeypatch) -> None:
+    from tests.fixtures.ears import korean_addressed_settings
+
+    settings = korean_addressed_settings("코치")
+    monkeypatch.setattr(voice_in, "load_settings",
+                        lambda config=None: LoadedSettings(settings, {}, ()))
+    wav = tmp_path / "addressed.wav"
+    write_wav(wav, np.concatenate([speech("멈춰"), speech("코치, 멈춰"), speech("정지")]))
+    assert main(["listen", "--file", str(wav), "--model", str(korean_model_dir())]) == 0
+    out, err = capsys.readouterr()
+    assert [(x["command"], x["text"]) for x in json_lines(out)] == [
+        ("pause", "코치 멈춰"), ("stop", "정지")]
+    assert "voicecoach: ignored '멈춰' (not addressed: say \"코치, 멈춰\")" in err
+    assert 'listening mode addressed: begin each command with "코치" ("코치, 멈춰")' in err

@@ -139,8 +139,9 @@ def _mode_note(settings: Settings) -> str:
     rec = settings.recognition
     if rec.addressed_name is None:
         return f"listening mode {rec.listening_mode.value}: every command phrase counts"
+    pause = settings.commands[Command.PAUSE][0]
     return (f'listening mode addressed: begin each command with "{rec.addressed_name}" '
-            f'("{rec.addressed_name}, pause"); stop and the safety phrases need no name')
+            f'("{rec.addressed_name}, {pause}"); stop and the safety phrases need no name')
 
 
 def _listen_to_pcm(listener: Listener, pcm: bytes) -> None:

@@ -35,6 +35,11 @@ STABLE_PARTIALS = 2
 END_SILENCE_S = 0.2
 """Non-speech after the words (as the speech detector hears it) that ends Vosk's utterance."""
 
+JOIN_GAP_S = 1.0
+"""A final result that is only the first words of a phrase ("coach" of "coach, pause": Vosk's own
+endpointing cut the Korean "코치, 멈춰" at its comma, on the second and later utterances of a
+stream) is held, and joined to the next one when that begins within this long after it."""
+
 MAX_UTTERANCE_S = 8.0
 """Longer speech is left to Vosk's own endpointing."""
 
@@ -90,6 +95,8 @@ class VoskRecognizer:
         if hasattr(self._recognizer, "SetPartialWords"):
             self._recognizer.SetPartialWords(True)
         self._partial_run: tuple[str, int] = ("", 0)
+        self._held: list[Mapping[str, Any]] | None = None
+        """The words of a final result that was only the start of a phrase (see JOIN_GAP_S)."""
         self._fast_fired: Command | None = None
         self._speech_ends = Endpointer(detector, end_silence_s=end_silence_s, pad_s=0.0,
                                        max_s=MAX_UTTERANCE_S)
@@ -143,10 +150,25 @@ class VoskRecognizer:
     def _final(self, result: Mapping[str, Any]) -> list[Recognition]:
         fired, self._fast_fired = self._fast_fired, None
         self._partial_run = ("", 0)
-        recognition = self._recognition(result.get("text", ""), result.get("result", []), False)
+        text, words = str(result.get("text", "")), list(result.get("result", []))
+        held, self._held = self._held, None
+        if held is not None and words and (
+                float(words[0]["start"]) - float(held[-1]["end"]) <= JOIN_GAP_S):
+            words = [*held, *words]
+            text = " ".join(str(w["word"]) for w in words)
+        if words and self._is_phrase_start(text):
+            self._held, self._fast_fired = words, fired  # the fast path may have acted on it all
+            return []
+        recognition = self._recognition(text, words, False)
         if recognition is None or (fired is not None and recognition.command is fired):
             return []  # silence, or the fast path already acted on this utterance
         return [recognition]
+
+    def _is_phrase_start(self, text: str) -> bool:
+        """`text` is the first words of a phrase heard now, and no phrase itself."""
+        key = normalize(text)
+        phrases = {p for c in self._commands for p in self._phrases.get(c, ())}
+        return key not in phrases and any(p.startswith(f"{key} ") for p in phrases)
 
     def _fast_path(self, partial: Mapping[str, Any]) -> list[Recognition]:
         text = str(partial.get("partial", ""))

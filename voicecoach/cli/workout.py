@@ -267,6 +267,7 @@ def _run_live(args: argparse.Namespace, settings: Settings, routine: Routine,
               verbosity: Verbosity, recorder: Recorder | None, start: StartAt | None,
               closing: ExitStack) -> int:
     from voicecoach.ears import Listener
+    from voicecoach.ears.factory import heard_phrases
     from voicecoach.session import Runner, SchedulerPacer, Session, all_texts
     from voicecoach.views import LiveView, ViewTee, VoiceTee, mic_level_of, open_view
     from voicecoach.voice import PrintedVoice
@@ -285,7 +286,8 @@ def _run_live(args: argparse.Namespace, settings: Settings, routine: Routine,
     volume = _start_volume(settings, voice)
     microphone, why_not = open_microphone(settings, args, inbox.put, speaking, all_texts(routine),
                                           on_heard=timeline.recognized if timeline else None)
-    view = open_view(pacer.now_s, routine, is_quiet=args.quiet, phrases=settings.commands,
+    # the hint shows what to say: "coach start" in addressed mode
+    view = open_view(pacer.now_s, routine, is_quiet=args.quiet, phrases=heard_phrases(settings),
                      has_cue_lines=not isinstance(voice, PrintedVoice))
     closing.callback(view.close)
     if timeline is not None:

@@ -31,6 +31,9 @@ from voicecoach.ears.voice_activity import SpeechDetector
 MAX_COMMAND_S = 2.5
 """Longer speech is never one whole command (only a stop or safety phrase inside it counts)."""
 
+NAME_S = 1.0
+"""In addressed mode a whole command may be this much longer: the name and the pause after it."""
+
 MAX_SPOTTING_S = 8.0
 """Longer stretches of speech are not transcribed at all (saves CPU on long coach cues)."""
 
@@ -109,13 +112,24 @@ CONFIDENCE_MODEL = RejectionModel(
 
 
 def command_text(text: str) -> str:
-    """The transcript normalized, without leading or trailing filler words."""
+    """The transcript normalized, without leading or trailing filler words, said once."""
     words = normalize(text).split()
     while words and words[0] in FILLERS:
         words.pop(0)
     while words and words[-1] in FILLERS:
         words.pop()
-    return " ".join(words)
+    return " ".join(said_once(words))
+
+
+def said_once(words: list[str]) -> list[str]:
+    """The words of a transcript that repeats itself, once: tiny.en wrote "Coach, what's next?
+    Coach, what's next? Coach" for one "coach, what's next" (without_repeats splits sentences at
+    the comma, so the repeats are not side by side there)."""
+    for size in range(1, len(words) // 2 + 1):
+        unit = words[:size]
+        if all(w == unit[i % size] for i, w in enumerate(words)):
+            return unit
+    return words
 
 
 def without_repeats(text: str) -> str:
@@ -214,7 +228,9 @@ class WhisperRecognizer(EndpointedRecognizer):
         """Only these commands may be returned; the prompt lists only their phrases."""
         self._commands = frozenset(commands if self._restricted else self._index.values())
         self._allowed = {p: c for p, c in self._index.items() if c in self._commands}
-        self._always_heard = [p for p, c in self._allowed.items() if c in ALWAYS_HEARD]
+        # Bare only: "coach stop" is 2 phones of 7 from "coach skip", but "stop" 2 of 4 from "skip".
+        self._always_heard = [p for p, c in self._allowed.items() if c in ALWAYS_HEARD
+                              and (self._prefix is None or not p.startswith(self._prefix))]
         spoken = {self._without_name(p) for p in self._allowed}
         if self._prefix is not None:
             spoken.add(self._prefix.strip())
@@ -256,7 +272,8 @@ class WhisperRecognizer(EndpointedRecognizer):
             return None
         text = without_repeats(transcript.text)
         key = command_text(text)
-        phrase, heard, distance, is_spotted = self._match(key, utterance.duration_s > MAX_COMMAND_S)
+        max_command_s = MAX_COMMAND_S + (NAME_S if self._prefix is not None else 0.0)
+        phrase, heard, distance, is_spotted = self._match(key, utterance.duration_s > max_command_s)
         command = self._allowed.get(phrase) if phrase is not None else None
         if command is None:
             return Recognition(None, text, 0.0, self.name, end_s=utterance.end_s,

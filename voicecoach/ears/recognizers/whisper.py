@@ -63,6 +63,11 @@ MIN_PROBABILITY = 0.3
 noise onsets and breathing sometimes come out as a prompted phrase ("What's next?") at ~0.2;
 right commands measured 0.4-0.98."""
 
+MIN_NAMED_PROBABILITY = 0.12
+"""The same floor for a transcript that begins with the coach's name word for word (addressed
+mode): noise does not invent the name and a command together, and such right commands measured
+0.15-0.22 ("Coach rest.", "Coach. Resume." by a British espeak-ng voice)."""
+
 MAX_NO_SPEECH_PROB = 0.6
 """Above this Whisper itself thinks the audio holds no speech (breath, a thump)."""
 
@@ -236,6 +241,10 @@ class WhisperRecognizer(EndpointedRecognizer):
             spoken.add(self._prefix.strip())
         self._prompt = prompt_for(spoken) if self._restricted else ""
 
+    def _is_named(self, key: str) -> bool:
+        """The transcript begins with the name itself (addressed mode)."""
+        return self._prefix is not None and key.startswith(self._prefix)
+
     def _without_name(self, phrase: str) -> str:
         """The phrase without the name in front (unchanged without a name)."""
         return phrase.removeprefix(self._prefix) if self._prefix else phrase
@@ -283,8 +292,9 @@ class WhisperRecognizer(EndpointedRecognizer):
             len(phones_of(phrase) or ()), min(utterance.duration_s, MAX_COMMAND_S))
         # The same floor for stop/safety spotted over the coach: a lower one (0.15) let a "stop"
         # invented from the cue's echo end a workout in a clean-clone CI run.
+        floor = MIN_NAMED_PROBABILITY if self._is_named(key) else MIN_PROBABILITY
         is_doubtful = (transcript.no_speech > MAX_NO_SPEECH_PROB or
-                       transcript.probability * (1 - transcript.no_speech) < MIN_PROBABILITY)
+                       transcript.probability * (1 - transcript.no_speech) < floor)
         # Doubtful matches never count, so they stay out of the model's tuning data too.
         self.last_evidence = None if is_doubtful else evidence
         confidence = 0.0 if is_doubtful else CONFIDENCE_MODEL.confidence(evidence)

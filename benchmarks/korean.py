@@ -218,18 +218,26 @@ class KoreanCorpus:
 
 def build_corpus(phrases: KoreanPhrases, quick: bool, split: corpus.Split,
                  conditions: Sequence[corpus.Condition], real_speech: np.ndarray | None = None,
-                 seed: int = 0) -> KoreanCorpus:
-    """Korean commands by the split's speakers in every condition, plus non-command stretches."""
+                 seed: int = 0, n_speakers: int | None = None) -> KoreanCorpus:
+    """Korean commands by the split's speakers in every condition, plus non-command stretches.
+
+    The coach's cues are the language file's sentences; a file without any yet gets COACH_TALK
+    in the coach's voice instead (then "other speech" is the household's CHATTER alone).
+    """
     from benchmarks.voice_control import REAL_STRETCH, Corpus
 
-    voices = corpus.speakers(QUICK_SPEAKERS if quick else FULL_SPEAKERS, split, seed,
-                             accents=(ESPEAK_VOICE,))
+    voices = corpus.speakers(n_speakers or (QUICK_SPEAKERS if quick else FULL_SPEAKERS), split,
+                             seed, accents=(ESPEAK_VOICE,))
     commands = phrases.commands
     if quick:  # the first phrase of each command: keeps the quick run's Korean part < 2 min
         commands = {c: items[:1] for c, items in commands.items()}
     clips = list(corpus.command_clips(commands, voices, conditions, seed))
     cues = [c for c in phrases.cues if not contained_phrases(c, phrases.commands)]
-    talk = [t for t in (*CHATTER, *COACH_TALK) if not contained_phrases(t, phrases.commands)]
+    has_cues = bool(cues)
+    if not has_cues:
+        cues = [t for t in COACH_TALK if not contained_phrases(t, phrases.commands)]
+    talk = [t for t in (*CHATTER, *(COACH_TALK if has_cues else ()))
+            if not contained_phrases(t, phrases.commands)]
     others = corpus.speakers(6, split, seed + 1, accents=(ESPEAK_VOICE,))
     if quick:
         cues = cues[:30]
@@ -244,12 +252,14 @@ def build_corpus(phrases: KoreanPhrases, quick: bool, split: corpus.Split,
     noise_s = QUICK_NOISE_S if quick else 300.0
     for kind in Noise:
         stretches[f"{kind} noise"] = corpus.noise_stretch(kind, noise_s, 0.03, seed)
-    notes = corpus_notes(phrases, voices, split, len(cues), len(talk))
+    notes = corpus_notes(phrases, voices, split, len(cues), len(talk), has_cues)
+    if quick:
+        notes["phrases"] += "; a quick run says the first phrase of each command"
     return KoreanCorpus(Corpus(clips, stretches, cue_track(cue_clips)), notes)
 
 
 def corpus_notes(phrases: KoreanPhrases, voices: Sequence[Speaker], split: str, n_cues: int,
-                 n_talk: int) -> dict[str, str]:
+                 n_talk: int, has_cues: bool = True) -> dict[str, str]:
     """What the Korean column was measured on, for the tables."""
     path = model_dir()
     known = vocabulary(path) if path is not None else frozenset()
@@ -261,8 +271,12 @@ def corpus_notes(phrases: KoreanPhrases, voices: Sequence[Speaker], split: str, 
                    f"{len(phrases.commands)} commands from {phrases.source}"
                    + (f"; commands without a phrase: {', '.join(missing)}" if missing else ""),
         "speakers": f"{split} half: " + ", ".join(v.label for v in voices),
-        "non-command": f"{n_cues} coach cues (espeak-ng ko), {n_talk} household and coach "
-                       "sentences by other Korean variants",
+        "non-command": (f"{n_cues} coach cues of the language file" if has_cues else
+                        f"no cues in the language file yet: {n_cues} coach sentences of "
+                        "benchmarks/korean.py instead")
+                       + f" in the coach's voice (espeak-ng ko), {n_talk} "
+                       + ("household and coach" if has_cues else "household")
+                       + " sentences by other Korean variants",
         "vocabulary": ("every command word is in the model's vocabulary" if not unknown else
                        "words the model does not know (those phrases cannot be heard): "
                        + ", ".join(unknown)),
@@ -296,7 +310,8 @@ def listening_room(seconds: float) -> tuple[Any, np.ndarray]:
 
 def measure_column(quick: bool, split: corpus.Split, min_confidence: float,
                    real_speech: np.ndarray | None = None,
-                   phrases_file: Path = PHRASES_FILE) -> dict[str, Any]:
+                   phrases_file: Path = PHRASES_FILE,
+                   n_speakers: int | None = None) -> dict[str, Any]:
     """Build the Korean corpus, measure Vosk on it and return its record (voice_control's JSON
     shape, plus `korean_notes`). `real_speech`: the English corpus's real-people stretch, reused
     (made here when None)."""
@@ -306,7 +321,8 @@ def measure_column(quick: bool, split: corpus.Split, min_confidence: float,
     phrases = load_phrases(phrases_file)
     if real_speech is None:
         real_speech, _, _ = vc.real_speech_stretch(phrases.commands, split, quick)
-    made = build_corpus(phrases, quick, split, vc.benchmark_conditions(quick), real_speech)
+    made = build_corpus(phrases, quick, split, vc.benchmark_conditions(quick), real_speech,
+                        n_speakers=n_speakers)
     print(f"{BACKEND} corpus ({split} half): {len(made.data.commands)} command clips "
           f"({time.time() - began:.0f} s to make)", file=sys.stderr)
     score = vc.measure(recognizer(phrases), made.data, min_confidence, commands_for=grammar_for,

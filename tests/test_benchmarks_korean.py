@@ -19,16 +19,19 @@ def phrases_file(tmp_path: Path) -> Path:
     rows = "\n".join(f'{c.value} = ["{p[0]}"]' for c, p in KO_PHRASES.items())
     fillers = ", ".join(f'"{w}"' for w in KO_FILLERS)
     path = tmp_path / "ko.toml"
-    path.write_text(f'fillers = [{fillers}]\n\n[commands]\n{rows}\n\n[cues]\n'
-                    'count = "{n}"\nlower = "다리를 천천히 내리세요"\nstop_cue = "정지"\n')
+    path.write_text(f'[language]\nfillers = [{fillers}]\n\n[commands]\n{rows}\n\n'
+                    '[numbers.count]\nones = ["영", "하나"]\n\n[sentences]\n'
+                    'lower = "다리를 천천히 내리세요."\nstop_cue = "정지"\n\n'
+                    '[templates]\ncount_with_side = "{n:count}, {side}"\n')
     return path
 
 
 def test_the_language_file_gives_commands_cues_and_fillers(tmp_path) -> None:
     phrases = korean.load_phrases(phrases_file(tmp_path))
     assert phrases.commands == KO_PHRASES
-    assert phrases.cues == ["셋", "다리를 천천히 내리세요", "정지"]
+    assert phrases.cues == ["다리를 천천히 내리세요.", "정지", "셋, 왼쪽"]
     assert phrases.fillers == KO_FILLERS
+    assert korean.fillers(phrases) == (*KO_FILLERS, "정지", "왼쪽")  # then every cue word
 
 
 def test_each_clip_is_heard_with_a_grammar_of_a_state_that_listens_for_it() -> None:

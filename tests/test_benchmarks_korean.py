@@ -76,3 +76,9 @@ def test_a_small_korean_corpus_measured_through_vosk_makes_the_column(tmp_path) 
     assert "- vocabulary: every command word is in the model's vocabulary" in text
     assert "- speakers: test half: ko+m4/s180/p50" in text
     assert np.isfinite(record["latency_s"]["median"])
+
+
+def test_without_a_korean_language_file_the_column_is_unavailable(tmp_path, capsys) -> None:
+    assert voice_control.main(["--quick", "--backends", "vosk-ko",
+                               "--ko-phrases", str(tmp_path / "missing.toml")]) == 2
+    assert "unknown or unavailable backend(s): vosk-ko" in capsys.readouterr().err

@@ -169,8 +169,7 @@ class Listener:
             self.on_block(pcm)
         if self._echo_canceller is not None:
             pcm = self._echo_canceller.process(pcm, recorded_at_s)
-        if self._voice_check is not None:
-            self._recent.add(pcm)
+        self._recent.add(pcm)
         return self._judge(self.recognizer.accept(pcm))
 
     def finish(self) -> list[Heard]:
@@ -233,6 +232,12 @@ class Listener:
             return None
         if recognition.end_s is None:
             return f"{NOT_YOUR_VOICE}: the recognizer did not say where the words were"
+        return check(command, recognition.text, self.audio_of(recognition))
+
+    def audio_of(self, recognition: Recognition) -> np.ndarray:
+        """The audio of a recent recognition (float32, 16 kHz, a little padding either side):
+        what the voice lock judges and what calibration keeps (empty when not known)."""
+        if recognition.end_s is None:
+            return np.zeros(0, dtype=np.float32)
         start_s = recognition.end_s - 2.0 if recognition.start_s is None else recognition.start_s
-        samples = self._recent.segment(start_s - SEGMENT_PAD_S, recognition.end_s + SEGMENT_PAD_S)
-        return check(command, recognition.text, samples)
+        return self._recent.segment(start_s - SEGMENT_PAD_S, recognition.end_s + SEGMENT_PAD_S)

@@ -13,6 +13,7 @@ from voicecoach.audio import SAMPLE_RATE_HZ, to_pcm16
 from voicecoach.commands import Command
 from voicecoach.ears import EchoGate, Listener, Recognition
 from voicecoach.ears.speaker_check import features, judge
+from voicecoach.ears.voice_lock import CALIBRATE_HINT, apply_voice_lock, calibration_hint
 from voicecoach.ears.voice_profile import (
     FORMAT_VERSION,
     Take,
@@ -21,6 +22,7 @@ from voicecoach.ears.voice_profile import (
     save_profile,
 )
 from voicecoach.errors import ModelError
+from voicecoach.files import load_settings
 from voicecoach.sim.synth import synthesize
 
 USER = ("en-us+m3", 150, 50)
@@ -126,3 +128,23 @@ def test_the_locked_listener_refuses_only_other_voices_non_safety_commands(
     [heard] = listener.finish()
     assert (heard.rejected_because or "").startswith("not your voice") is refused
     assert len(posted) == (0 if refused else 1)
+
+
+def test_the_lock_setting_locks_with_a_profile_and_says_how_to_make_one_without(
+        profile, tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("VOICECOACH_DATA_DIR", str(tmp_path))
+    settings = load_settings().settings
+    locked = settings.model_copy(update={
+        "recognition": settings.recognition.model_copy(update={"voice_lock": True})})
+    listener = Listener(ScriptedRecognizer(Command.PAUSE, "pause", 1.0), EchoGate(None))
+    assert apply_voice_lock(listener, settings) is None
+    assert calibration_hint() == CALIBRATE_HINT
+    note = apply_voice_lock(listener, locked)
+    assert note == (f"recognition.voice_lock is on but there is no voice profile "
+                    f"({tmp_path / 'voice-profile.json'}): run `voicecoach calibrate`; every "
+                    "voice is obeyed until then")
+    save_profile(profile)
+    assert calibration_hint() is None
+    assert apply_voice_lock(listener, locked) == (
+        "voice lock on: only your voice (calibrated 2026-12-02T15:00) is obeyed, except stop "
+        "and safety phrases")

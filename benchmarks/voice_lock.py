@@ -48,7 +48,7 @@ USE_ROOM = Condition(Noise.PINK, 20.0)
 """Commands during a workout: an ordinary room, noisier than the calibration."""
 TAKE_VARIATION = ((-0.06, -3), (0.06, 3))
 """(relative speed, pitch step) of the two calibration takes: nobody says a word twice alike."""
-FLOORS = (1.5, 2.0, 2.5, 3.0, 3.5, 4.0)
+FLOORS = (1.0, 1.25, 1.5, 1.75, 2.0, 2.5)
 """Threshold floors swept to show the trade-off (the shipped one is speaker_check.MIN_THRESHOLD)."""
 
 

@@ -101,11 +101,11 @@ def start(pulse: PulseServer, tmp_path: Path, *args: str) -> Iterator[Calibrate]
 
 @pytest.fixture(scope="module")
 def calibrated(pulse, tmp_path_factory) -> tuple[Path, list[str]]:
-    """One calibration of pause and skip by the user; the first "skip" is a wrong word."""
+    """One calibration of "pause" by the user (kept short: CI time); the second answer is the
+    wrong word and must be asked for again."""
     tmp_path = tmp_path_factory.mktemp("calibrate")
-    answers = [("pause", "pause"), ("pause", "pause"), ("skip", "pause"), ("skip", "skip"),
-               ("skip", "skip")]
-    with start(pulse, tmp_path, "calibrate", "--commands", "pause,skip", "--lock") as run:
+    answers = [("pause", "pause"), ("pause", "skip"), ("pause", "pause")]
+    with start(pulse, tmp_path, "calibrate", "--commands", "pause", "--lock") as run:
         for wanted, said in answers:
             assert run.next_line("listening: ").startswith(f"listening: {wanted} ")
             say(pulse, tmp_path, said, USER)
@@ -117,12 +117,12 @@ def calibrated(pulse, tmp_path_factory) -> tuple[Path, list[str]]:
 def test_calibration_writes_the_profile_and_asks_again_after_a_wrong_word(calibrated) -> None:
     tmp_path, lines = calibrated
     wrong = next(i for i, line in enumerate(lines) if line.startswith("not taken: wrong command"))
-    assert lines[wrong + 1] == "coach: I heard pause. That means pause, not skip."
-    assert lines[wrong + 2] == "coach: Please say skip."
+    assert lines[wrong + 1] == "coach: I heard skip. That means skip, not pause."
+    assert lines[wrong + 2] == "coach: Please say pause."
+    assert lines[wrong + 3] == "listening: pause (take 2 of 2)"
     profile = json.loads((tmp_path / "data" / "voice-profile.json").read_text())
     assert profile["version"] == 1
-    assert {name: len(body["takes"]) for name, body in profile["commands"].items()} == {
-        "pause": 2, "skip": 2}
+    assert {name: len(body["takes"]) for name, body in profile["commands"].items()} == {"pause": 2}
     assert "voice_lock = true" in (tmp_path / "conf" / "voicecoach.toml").read_text()
 
 
@@ -160,8 +160,6 @@ def test_ctrl_c_during_calibration_leaves_the_profile_intact(pulse, calibrated) 
     tmp_path, _ = calibrated
     profile = tmp_path / "data" / "voice-profile.json"
     before = profile.read_bytes()
-    again = tmp_path / "again"
-    again.mkdir()
     env = environment(pulse, tmp_path / "data", tmp_path / "conf")
     process = subprocess.Popen(
         [sys.executable, "-m", "voicecoach", "--config", str(tmp_path / "test.toml"),
@@ -169,9 +167,7 @@ def test_ctrl_c_during_calibration_leaves_the_profile_intact(pulse, calibrated) 
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     run = Calibrate(process, [])
     try:
-        run.next_line("listening: pause")
-        say(pulse, again, "pause", USER)
-        run.next_line("heard: ")
+        run.next_line("listening: pause")  # the session is asking for commands
         process.send_signal(signal.SIGINT)
         _, err = process.communicate(timeout=20)
     finally:

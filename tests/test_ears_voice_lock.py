@@ -11,7 +11,7 @@ import pytest
 
 from voicecoach.audio import SAMPLE_RATE_HZ, to_pcm16
 from voicecoach.commands import Command
-from voicecoach.ears import EchoGate, Listener, Recognition
+from voicecoach.ears import EchoGate, Heard, Listener, Recognition
 from voicecoach.ears.speaker_check import features, judge
 from voicecoach.ears.voice_lock import CALIBRATE_HINT, apply_voice_lock, calibration_hint
 from voicecoach.ears.voice_profile import (
@@ -24,6 +24,7 @@ from voicecoach.ears.voice_profile import (
 from voicecoach.errors import ModelError
 from voicecoach.files import load_settings
 from voicecoach.sim.synth import synthesize
+from voicecoach.views import TimelineView, read_timeline, voice_refusal
 
 USER = ("en-us+m3", 150, 50)
 OTHER = ("en-gb+f2", 170, 70)
@@ -148,3 +149,23 @@ def test_the_lock_setting_locks_with_a_profile_and_says_how_to_make_one_without(
     assert apply_voice_lock(listener, locked) == (
         "voice lock on: only your voice (calibrated 2026-12-02T15:00) is obeyed, except stop "
         "and safety phrases")
+
+
+def test_a_refusal_for_the_voice_shows_on_the_live_view_and_in_the_timeline(tmp_path) -> None:
+    reason = "not your voice: distance 4.76 > threshold 1.50"
+    refused = Heard(Recognition(Command.PAUSE, "Pause.", 0.9, "whisper"), 1.0, 1.5, reason)
+    echo = Heard(Recognition(Command.PAUSE, "Pause.", 0.9, "whisper"), 1.0, 1.5,
+                 "echo of the coach's cue")
+    assert voice_refusal(refused) == f"refused 'Pause.': {reason}"
+    assert voice_refusal(echo) is None
+    path = tmp_path / "timeline.jsonl"
+    timeline = TimelineView(path, lambda: 3.0, CueTimer())
+    timeline.recognized(refused)
+    timeline.close()
+    [record] = read_timeline(path)
+    assert (record.event, record.detail, record.data["command"]) == ("heard", reason, "pause")
+
+
+class CueTimer:
+    def duration_s(self, text: str) -> float:
+        return 1.0

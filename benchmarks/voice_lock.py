@@ -189,7 +189,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run both splits and print the tables."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--backend", default="whisper", choices=("whisper", "pocketsphinx"))
-    parser.add_argument("--speakers", type=int, default=6, help="speakers per split (default 6)")
+    parser.add_argument("--speakers", type=int, default=8, help="speakers per split (default 8)")
     parser.add_argument("--out", type=Path, default=RESULTS_DIR)
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)

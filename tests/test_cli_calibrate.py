@@ -167,7 +167,7 @@ def test_ctrl_c_during_calibration_leaves_the_profile_intact(pulse, calibrated) 
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     run = Calibrate(process, [])
     try:
-        run.next_line("listening: pause")  # the session is asking for commands
+        run.next_line("coach: Please keep quiet")  # the microphone is open, the session on
         process.send_signal(signal.SIGINT)
         _, err = process.communicate(timeout=20)
     finally:

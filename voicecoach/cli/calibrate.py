@@ -135,6 +135,8 @@ def _open_session(args: argparse.Namespace, settings: Settings) -> CalibrationSe
     from voicecoach.audio import resolve_device
     from voicecoach.ears import Capture, Listener, choose_recognizer, gate_for
     from voicecoach.ears.capture import check_input
+    from voicecoach.echo.canceller import EchoCanceller
+    from voicecoach.echo.coach_speech import SpeakingSignal
     from voicecoach.voice import PrintedVoice, open_cache, open_voice
 
     try:
@@ -148,14 +150,20 @@ def _open_session(args: argparse.Namespace, settings: Settings) -> CalibrationSe
     events: queue.Queue[Event] = queue.Queue()
     cache, cache_note = open_cache(settings.voice)
     _warn(cache_note)
-    voice, voice_note = open_voice(settings, events.put, cache=cache)
+    speaking = SpeakingSignal()
+    voice, voice_note = open_voice(settings, events.put, cache=cache, speaking=speaking)
     _warn(voice_note)
     heard: HeardQueue = queue.Queue()
 
     def on_heard(verdict: Heard) -> None:  # capture thread: take the audio while it is kept
         heard.put((verdict.start_s, verdict, listener.audio_of(verdict.recognition)))
 
-    listener = Listener(recognizer, gate_for(settings, None), on_heard=on_heard)
+    # The prompts are taken out of the microphone as in a workout, so an answer given right
+    # after one is not heard as one utterance with its end. The gate is not told what the
+    # coach says: every prompt holds a command, and the answer repeats it.
+    canceller = EchoCanceller(speaking.audio) if settings.recognition.echo_cancel else None
+    listener = Listener(recognizer, gate_for(settings, None, canceller), on_heard=on_heard,
+                        echo_canceller=canceller)
     listener.listen_for_commands(frozenset(Command))
     session = CalibrationSession(settings, voice, cache, events, heard,
                                  is_printed=isinstance(voice, PrintedVoice))

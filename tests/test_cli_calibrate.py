@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import json
 import os
+import queue
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -45,26 +46,37 @@ backend = "whisper"
 """
 
 
-@dataclass
 class Calibrate:
-    """A running `voicecoach calibrate`, its output read line by line as it comes."""
+    """A running `voicecoach calibrate`, its output read line by line as it comes (on a thread,
+    so a process that hangs without a word fails the wait instead of blocking it)."""
 
-    process: subprocess.Popen[str]
-    lines: list[str]
+    def __init__(self, process: subprocess.Popen[str]) -> None:
+        self.process = process
+        self.lines: list[str] = []
+        self._incoming: queue.Queue[str | None] = queue.Queue()
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self) -> None:
+        assert self.process.stdout is not None
+        for line in self.process.stdout:
+            self._incoming.put(line.rstrip("\n"))
+        self._incoming.put(None)
 
     def next_line(self, starting: str) -> str:
         """The next stdout line that starts with `starting` (fails with what came instead)."""
         deadline = time.monotonic() + ANSWER_WITHIN_S
-        assert self.process.stdout is not None
-        while time.monotonic() < deadline:
-            line = self.process.stdout.readline()
-            if not line:
-                break
-            self.lines.append(line.rstrip("\n"))
-            print(f"{time.monotonic():9.1f} {line.rstrip()}")  # shown when a test fails
+        while True:
+            try:
+                line = self._incoming.get(timeout=max(0.0, deadline - time.monotonic()))
+            except queue.Empty:
+                line = None
+            if line is None:
+                raise AssertionError(f"no line starting {starting!r}; output so far:\n"
+                                     + "\n".join(self.lines))
+            self.lines.append(line)
+            print(f"{time.monotonic():9.1f} {line}")  # shown when a test fails
             if line.startswith(starting):
-                return line.rstrip("\n")
-        raise AssertionError(f"no line starting {starting!r}; output so far:\n" + "\n".join(self.lines))
+                return line
 
 
 def say(pulse: PulseServer, tmp_path: Path, text: str, voice: tuple[str, int, int]) -> None:
@@ -88,11 +100,13 @@ def start(pulse: PulseServer, tmp_path: Path, *args: str) -> Iterator[Calibrate]
     config = tmp_path / "test.toml"
     config.write_text(CONFIG)
     cmd = [sys.executable, "-m", "voicecoach", "--config", str(config), *args]
-    process = subprocess.Popen(cmd, env=environment(pulse, tmp_path / "data", tmp_path / "conf"),
-                               cwd=REPO_ROOT, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                               stderr=(tmp_path / "stderr.txt").open("w"), text=True)
+    with (tmp_path / "stderr.txt").open("w") as err:
+        process = subprocess.Popen(cmd, env=environment(pulse, tmp_path / "data",
+                                                        tmp_path / "conf"),
+                                   cwd=REPO_ROOT, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                   stderr=err, text=True)
     try:
-        yield Calibrate(process, [])
+        yield Calibrate(process)
     finally:
         if process.poll() is None:
             process.kill()
@@ -160,20 +174,12 @@ def test_ctrl_c_during_calibration_leaves_the_profile_intact(pulse, calibrated) 
     tmp_path, _ = calibrated
     profile = tmp_path / "data" / "voice-profile.json"
     before = profile.read_bytes()
-    env = environment(pulse, tmp_path / "data", tmp_path / "conf")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "voicecoach", "--config", str(tmp_path / "test.toml"),
-         "calibrate", "--commands", "pause"], env=env, cwd=REPO_ROOT, stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    run = Calibrate(process, [])
-    try:
+    with start(pulse, tmp_path, "calibrate", "--commands", "pause") as run:
         run.next_line("coach: Please keep quiet")  # the microphone is open, the session on
-        process.send_signal(signal.SIGINT)
-        _, err = process.communicate(timeout=20)
-    finally:
-        if process.poll() is None:
-            process.kill()
-    assert process.returncode == 130, err
+        run.process.send_signal(signal.SIGINT)
+        returncode = run.process.wait(timeout=20)
+    err = (tmp_path / "stderr.txt").read_text()
+    assert returncode == 130, err
     assert "voicecoach: interrupted" in err
     assert profile.read_bytes() == before
     assert [p.name for p in profile.parent.iterdir()] == ["voice-profile.json"]

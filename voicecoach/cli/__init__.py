@@ -18,6 +18,7 @@ COMMAND_GROUPS = (
     "voicecoach.cli.workout",
     "voicecoach.cli.voice_out",
     "voicecoach.cli.voice_in",
+    "voicecoach.cli.calibrate",
     "voicecoach.cli.history",
     "voicecoach.cli.demo",
     "voicecoach.cli.bench",

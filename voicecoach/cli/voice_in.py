@@ -25,6 +25,7 @@ from voicecoach.ears import (
     Capture,
     Heard,
     Listener,
+    apply_voice_lock,
     choose_recognizer,
     download_with_bar,
     find_model,
@@ -127,6 +128,9 @@ def cmd_listen(args: argparse.Namespace) -> int:
     # the same gate_for as a workout's, so a room is tested as the workout will hear it.
     listener = Listener(recognizer, gate_for(settings, None), on_heard=_printer(origin_s, args.debug))
     listener.listen_for_commands(_commands(args.state))
+    lock_note = apply_voice_lock(listener, settings)
+    if lock_note is not None:
+        print(f"voicecoach: {lock_note}", file=sys.stderr)
     if pcm is not None:
         _listen_to_pcm(listener, pcm)
     else:

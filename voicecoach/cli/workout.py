@@ -171,6 +171,11 @@ def open_microphone(settings: Settings, args: argparse.Namespace, post: Post,
     except AudioDeviceError as exc:
         return None, str(exc)
     _warn(note)
+    from voicecoach.ears import apply_voice_lock, calibration_hint
+
+    lock_note = apply_voice_lock(ears, settings) or calibration_hint()
+    if lock_note is not None:
+        _warn(lock_note)
     return ears, ""
 
 
@@ -269,7 +274,15 @@ def _run_live(args: argparse.Namespace, settings: Settings, routine: Routine,
     from voicecoach.ears import Listener
     from voicecoach.ears.factory import heard_phrases
     from voicecoach.session import Runner, SchedulerPacer, Session, all_texts
-    from voicecoach.views import LiveView, ViewTee, VoiceTee, mic_level_of, open_view
+    from voicecoach.views import (
+        LiveView,
+        TerminalView,
+        ViewTee,
+        VoiceTee,
+        mic_level_of,
+        open_view,
+        voice_refusal,
+    )
     from voicecoach.voice import PrintedVoice
 
     inbox: queue.Queue[Event] = queue.Queue()
@@ -284,11 +297,21 @@ def _run_live(args: argparse.Namespace, settings: Settings, routine: Routine,
 
         closing.callback(open_ducking(settings.audio, speaking, _warn).close)
     volume = _start_volume(settings, voice)
+    views: list[TerminalView] = []  # the view opens after the microphone; refusals wait for it
+
+    def on_heard(heard: Heard) -> None:
+        if timeline is not None:
+            timeline.recognized(heard)
+        refusal = voice_refusal(heard)
+        if refusal is not None and views:
+            views[0].notice(refusal)
+
     microphone, why_not = open_microphone(settings, args, inbox.put, speaking, all_texts(routine),
-                                          on_heard=timeline.recognized if timeline else None)
+                                          on_heard=on_heard)
     # the hint shows what to say: "coach start" in addressed mode
     view = open_view(pacer.now_s, routine, is_quiet=args.quiet, phrases=heard_phrases(settings),
                      has_cue_lines=not isinstance(voice, PrintedVoice))
+    views.append(view)
     closing.callback(view.close)
     if timeline is not None:
         voice = VoiceTee(voice, timeline)

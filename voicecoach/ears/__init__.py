@@ -13,12 +13,16 @@ from voicecoach.ears.recognizers.vosk_model import (
     installed_models,
     lookup_order,
 )
+from voicecoach.ears.speaker_check import NOT_YOUR_VOICE
 from voicecoach.ears.typed import TypedCommands, parse_typed_command
+from voicecoach.ears.voice_lock import apply_voice_lock, calibration_hint
+from voicecoach.ears.voice_profile import VoiceProfile, load_profile, profile_path, save_profile
 
 __all__ = [
     "BLOCK_FRAMES",
     "DEFAULT_MODEL",
     "KEYS_HINT",
+    "NOT_YOUR_VOICE",
     "Capture",
     "EarsGroup",
     "EchoGate",
@@ -29,12 +33,18 @@ __all__ = [
     "Recognition",
     "Recognizer",
     "TypedCommands",
+    "VoiceProfile",
+    "apply_voice_lock",
+    "calibration_hint",
     "choose_recognizer",
     "download_with_bar",
     "find_model",
     "gate_for",
     "installed_models",
+    "load_profile",
     "lookup_order",
     "open_ears",
     "parse_typed_command",
+    "profile_path",
+    "save_profile",
 ]

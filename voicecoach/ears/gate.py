@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from voicecoach.commands import ALWAYS_HEARD, normalize
 from voicecoach.ears.base import Recognition
+from voicecoach.ears.speaker_check import NOT_YOUR_VOICE
 from voicecoach.echo.coach_speech import SpeakingSignal
 
 _SPAN_STEP_S = 0.1
@@ -28,10 +29,9 @@ echo is louder than the word), echo that Whisper made into commands -12.3, -20 a
 NOT_ADDRESSED = "not addressed"
 """How a refusal of a command said without the coach's name begins (listen always prints it)."""
 
-REFUSALS: tuple[str, ...] = (NOT_ADDRESSED,)
+REFUSALS: tuple[str, ...] = (NOT_ADDRESSED, NOT_YOUR_VOICE)
 """Rejections that refuse a command the user may think they gave (not noise or echo): `voicecoach
-listen` prints them even without --debug, so a user testing a room sees why. A voice lock adds
-its own reason here."""
+listen` prints them even without --debug, and the live view shows them, so a user sees why."""
 
 
 @dataclass(frozen=True)

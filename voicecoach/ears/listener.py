@@ -7,10 +7,13 @@ from collections import deque
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
 
+import numpy as np
+
 from voicecoach.audio import SAMPLE_RATE_HZ
-from voicecoach.commands import STATE_GRAMMAR, Command
+from voicecoach.commands import ALWAYS_HEARD, STATE_GRAMMAR, Command
 from voicecoach.ears.base import Recognition, Recognizer
 from voicecoach.ears.gate import EchoGate
+from voicecoach.ears.speaker_check import NOT_YOUR_VOICE
 from voicecoach.echo.canceller import EchoCanceller
 from voicecoach.events import CommandHeard, MicrophoneBack, MicrophoneLost
 from voicecoach.ports import Post
@@ -18,6 +21,13 @@ from voicecoach.states import State
 
 _KEEP_BLOCKS = 600
 """Block times kept for mapping audio time to the clock: a minute of 100 ms blocks."""
+RING_S = 10.0
+"""Seconds of recent audio kept for the voice lock: longer than any command and its decoding."""
+SEGMENT_PAD_S = 0.15
+"""Audio kept before and after a recognition's span when it is handed to the voice check."""
+
+VoiceCheck = Callable[[Command, str, np.ndarray], "str | None"]
+"""Why a command's utterance (its words, float32 16 kHz audio) is not the user's voice, or None."""
 
 
 @dataclass(frozen=True)
@@ -60,6 +70,31 @@ class AudioClock:
         return last_clock_s + (audio_s - last_audio_s)
 
 
+class RecentAudio:
+    """The last RING_S seconds of the audio the recognizer heard, addressed by its audio time."""
+
+    def __init__(self, keep_s: float = RING_S) -> None:
+        self._keep = round(keep_s * SAMPLE_RATE_HZ) * 2
+        self._pcm = bytearray()
+        self._start_byte = 0
+        """Stream position (bytes since the start) of the first byte kept."""
+
+    def add(self, pcm: bytes) -> None:
+        """Append a block; forget what falls out of the window."""
+        self._pcm += pcm
+        extra = len(self._pcm) - self._keep
+        if extra > 0:
+            del self._pcm[:extra]
+            self._start_byte += extra
+
+    def segment(self, start_s: float, end_s: float) -> np.ndarray:
+        """Float32 samples between two audio times (what is still kept of them)."""
+        first = max(0, round(start_s * SAMPLE_RATE_HZ) * 2 - self._start_byte)
+        last = max(first, round(end_s * SAMPLE_RATE_HZ) * 2 - self._start_byte)
+        chunk = bytes(self._pcm[first:last])
+        return np.frombuffer(chunk, dtype="<i2").astype(np.float32) / 32768.0
+
+
 class Listener:
     """An Ears: runs the recognizer on each block and posts the commands that pass the gate.
 
@@ -88,6 +123,13 @@ class Listener:
         self._wanted: frozenset[Command] | None = None
         self.on_block: Callable[[bytes], None] | None = None
         """Sees every block before decoding (the live view's microphone meter)."""
+        self._voice_check: VoiceCheck | None = None
+        self._recent = RecentAudio()
+
+    def lock_to(self, check: VoiceCheck | None) -> None:
+        """The voice lock: from now on commands other than stop and the safety phrases must
+        pass `check` (None unlocks)."""
+        self._voice_check = check
 
     @property
     def audio_s(self) -> float:
@@ -127,6 +169,7 @@ class Listener:
             self.on_block(pcm)
         if self._echo_canceller is not None:
             pcm = self._echo_canceller.process(pcm, recorded_at_s)
+        self._recent.add(pcm)
         return self._judge(self.recognizer.accept(pcm))
 
     def finish(self) -> list[Heard]:
@@ -169,9 +212,10 @@ class Listener:
                 if recognition.start_s is not None else end_s
             )
             kept_db, is_echo_unknown = self._echo_evidence(recognition)
-            verdict = Heard(recognition, start_s, end_s,
-                            self.gate.rejection(recognition, start_s, end_s, kept_db, is_echo_unknown),
-                            kept_db)
+            rejected = self.gate.rejection(recognition, start_s, end_s, kept_db, is_echo_unknown)
+            if rejected is None:
+                rejected = self._voice_rejection(recognition)
+            verdict = Heard(recognition, start_s, end_s, rejected, kept_db)
             heard.append(verdict)
             if self._on_heard is not None:
                 self._on_heard(verdict)
@@ -180,3 +224,20 @@ class Listener:
                 self._post(CommandHeard(recognition.command, recognition.text,
                                         recognition.confidence))
         return heard
+
+    def _voice_rejection(self, recognition: Recognition) -> str | None:
+        """The voice lock's refusal of an admitted command; stop and safety pass from anyone."""
+        check, command = self._voice_check, recognition.command
+        if check is None or command is None or command in ALWAYS_HEARD:
+            return None
+        if recognition.end_s is None:
+            return f"{NOT_YOUR_VOICE}: the recognizer did not say where the words were"
+        return check(command, recognition.text, self.audio_of(recognition))
+
+    def audio_of(self, recognition: Recognition) -> np.ndarray:
+        """The audio of a recent recognition (float32, 16 kHz, a little padding either side):
+        what the voice lock judges and what calibration keeps (empty when not known)."""
+        if recognition.end_s is None:
+            return np.zeros(0, dtype=np.float32)
+        start_s = recognition.end_s - 2.0 if recognition.start_s is None else recognition.start_s
+        return self._recent.segment(start_s - SEGMENT_PAD_S, recognition.end_s + SEGMENT_PAD_S)

@@ -89,6 +89,8 @@ class RecognitionSettings(_Section):
     gate_tail_s: float = Field(0.3, ge=0.0, le=5.0)
     min_confidence: float = Field(0.6, ge=0.0, le=1.0)
     echo_cancel: bool = True
+    voice_lock: bool = False
+    """Obey only the calibrated voice (`voicecoach calibrate`), except stop and safety phrases."""
     name: str = Field("coach", min_length=2, max_length=20)
     """The coach's name: in addressed mode every command but stop and safety begins with it."""
 

@@ -147,13 +147,15 @@ def speech_end_s(samples: np.ndarray) -> float:
     return (int(loud[-1]) + 1) / SAMPLE_RATE_HZ if loud.size else 0.0
 
 
-def speakers(count: int, split: Split = "test", seed: int = 0) -> list[Speaker]:
+def speakers(count: int, split: Split = "test", seed: int = 0,
+             accents: Sequence[str] = ACCENTS) -> list[Speaker]:
     """`count` distinct speakers from one half of the voice grid, spread over accents and variants.
 
     Voices alternate between the halves (accent x variant grid, checkerboard), so "tune" and
-    "test" never share a voice.
+    "test" never share a voice. `accents` are espeak-ng voices (one, "ko", for Korean: then the
+    variants alone tell the halves apart).
     """
-    grid = [a + v for i, a in enumerate(ACCENTS) for j, v in enumerate(VARIANTS)
+    grid = [a + v for i, a in enumerate(accents) for j, v in enumerate(VARIANTS)
             if split == "all" or (i + j) % 2 == (0 if split == "test" else 1)]
     rng = random.Random(seed)
     rng.shuffle(grid)

@@ -1,7 +1,13 @@
 """What the user sees of a workout: the terminal panel and the JSONL timeline."""
 
 from voicecoach.views.summary_view import clock_text, print_summary, summary_json, summary_table
-from voicecoach.views.terminal import LiveView, TerminalView, mic_level_of, open_view
+from voicecoach.views.terminal import (
+    LiveView,
+    TerminalView,
+    mic_level_of,
+    open_view,
+    voice_refusal,
+)
 from voicecoach.views.timeline import TimelineRecord, read_timeline, write_timeline
 from voicecoach.views.timeline_view import TimelineView, ViewTee, VoiceTee
 
@@ -19,5 +25,6 @@ __all__ = [
     "read_timeline",
     "summary_json",
     "summary_table",
+    "voice_refusal",
     "write_timeline",
 ]

@@ -16,7 +16,8 @@ from rich.table import Table
 from rich.text import Text
 
 from voicecoach.commands import STATE_GRAMMAR, Command
-from voicecoach.ears import KEYS_HINT
+from voicecoach.ears import KEYS_HINT, Heard
+from voicecoach.ears.gate import REFUSALS
 from voicecoach.events import CommandHeard, Snapshot
 from voicecoach.routine import Routine
 from voicecoach.session.volume import level_db
@@ -177,6 +178,15 @@ class TerminalView(Protocol):
 
     def close(self) -> None:
         """Leave the terminal as it was."""
+
+
+def voice_refusal(heard: Heard) -> str | None:
+    """A line for the view when the voice lock or the addressed mode refused a command (None for
+    anything else), so the user sees why a "pause" went unanswered."""
+    reason = heard.rejected_because
+    if reason is None or not reason.startswith(REFUSALS):
+        return None
+    return f"refused {heard.recognition.text!r}: {reason}"
 
 
 def _heard_text(event: CommandHeard) -> str:

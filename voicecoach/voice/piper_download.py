@@ -7,31 +7,27 @@ or interrupted download never leaves a half voice that `voices` would list.
 
 from __future__ import annotations
 
-import hashlib
-import http.client
 import json
 import os
 import shutil
 import tempfile
-import urllib.error
 import urllib.parse
-import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from voicecoach.errors import ModelError
-from voicecoach.files.download_bar import download_bar
+from voicecoach.files import download
+from voicecoach.files.download_bar import DownloadProgress, download_bar
 from voicecoach.voice.piper_voices import VOICE_NAME, installed_voices, user_voices_dir
 
 DEFAULT_BASE_URL = "https://huggingface.co/rhasspy/piper-voices/resolve/main"
 BASE_URL_ENV = "VOICECOACH_PIPER_URL"
 """Overrides the voice site (a mirror, or a local server in tests)."""
 
+SITE = download.Site("voice", BASE_URL_ENV)
 INDEX_NAME = "voices.json"
-TIMEOUT_S = 10.0
-"""Per connection attempt and per read: a machine without internet fails within seconds."""
 
 Progress = Callable[[int, int], None]
 """Called with (bytes so far, total bytes of the voice) while downloading."""
@@ -99,74 +95,30 @@ def download_voice(
         for file in files:
             url = f"{site}/{urllib.parse.quote(file.path)}"
             out = staged / Path(file.path).name
-            done = _fetch_checked(url, out, file, done, total, progress)
+            expected = download.Expected(file.size_bytes, file.md5, "md5", "the voice list")
+            done += download.download(url, out, SITE, expected, _shifted(progress, done, total)
+                                      ).size_bytes
         target = dest_dir / name
         shutil.rmtree(target, ignore_errors=True)  # a leftover without a model is not a voice
         staged.rename(target)
     return target
 
 
-def _open(url: str) -> Any:
-    """An open HTTP response, or ModelError in one line saying why not."""
-    parts = urllib.parse.urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ModelError(f"voice URL {url!r} is not http(s); check {BASE_URL_ENV}")
-    request = urllib.request.Request(url, headers={"User-Agent": "voicecoach"})
-    try:
-        return urllib.request.urlopen(request, timeout=TIMEOUT_S)  # follows the site's redirects
-    except urllib.error.HTTPError as exc:
-        raise ModelError(f"download of {url} failed: HTTP {exc.code} {exc.reason}") from exc
-    except (urllib.error.URLError, OSError) as exc:
-        reason = getattr(exc, "reason", exc)
-        raise ModelError(f"cannot reach {parts.hostname} to download the voice: "
-                         f"{'timed out' if isinstance(reason, TimeoutError) else reason}") from exc
+def _shifted(progress: Progress | None, done: int, total: int) -> DownloadProgress | None:
+    """One file's progress as progress through the whole voice (its files one after another)."""
+    if progress is None:
+        return None
+    return lambda received, _: progress(done + received, total)
 
 
 def _read_index(url: str) -> dict[str, Any]:
     try:
-        with _open(url) as response:
-            index = json.loads(response.read())
-    except (OSError, ValueError) as exc:
-        if isinstance(exc, ModelError):
-            raise
+        index = json.loads(download.read_small(url, SITE))
+    except ValueError as exc:
         raise ModelError(f"{url} is not a readable voice list ({exc}); try again") from exc
     if not isinstance(index, dict):
         raise ModelError(f"{url} is not a voice list (expected a JSON object)")
     return index
-
-
-def _fetch_checked(url: str, out: Path, file: VoiceFile, done: int, total: int,
-                   progress: Progress | None) -> int:
-    """Stream one file to `out` and check its size and md5; returns the bytes done so far."""
-    digest = hashlib.md5(usedforsecurity=False)
-    received = 0
-    promised: int | None = None
-    try:
-        with _open(url) as response, out.open("wb") as sink:
-            length = response.headers.get("Content-Length", "")
-            promised = int(length) if length.isdigit() else None
-            while chunk := response.read(1 << 16):
-                sink.write(chunk)
-                digest.update(chunk)
-                received += len(chunk)
-                if progress:
-                    progress(done + received, total)
-    except ModelError:
-        raise
-    except (OSError, http.client.HTTPException) as exc:  # IncompleteRead is not an OSError
-        reason = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
-        raise ModelError(f"download of {url} broke off after {received} bytes: {reason}; "
-                         "try again") from exc
-    if promised is not None and received < promised:  # the server hung up early
-        raise ModelError(f"download of {url} broke off after {received} of {promised} bytes; "
-                         "try again")
-    if received != file.size_bytes or digest.hexdigest() != file.md5:
-        raise ModelError(
-            f"{url} does not match the voice list (got {received} bytes, md5 "
-            f"{digest.hexdigest()[:12]}…; expected {file.size_bytes} bytes, {file.md5[:12]}…); "
-            "try again later"
-        )
-    return done + received
 
 
 def download_with_bar(name: str, dest_dir: Path | None = None, base: str | None = None) -> Path:

@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-import hashlib
-import http.client
 import os
 import shutil
 import tempfile
 import urllib.parse
 import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from voicecoach.errors import ModelError
-from voicecoach.files import paths
+from voicecoach.files import download, paths
+from voicecoach.files.download_bar import DownloadProgress as Progress
 from voicecoach.files.download_bar import download_bar
 
 DEFAULT_MODEL = "vosk-model-small-en-us-0.15"
@@ -24,9 +23,9 @@ DEFAULT_BASE_URL = "https://alphacephei.com/vosk/models"
 BASE_URL_ENV = "VOICECOACH_MODEL_URL"
 """Overrides the model site (a mirror, or a local server in tests)."""
 
-CONNECT_TIMEOUT_S = 3.0
+SITE = download.Site("model", BASE_URL_ENV)
+CONNECT_TIMEOUT_S = download.CONNECT_TIMEOUT_S
 """Short, so a machine without internet falls back to the offline recognizer at once."""
-READ_TIMEOUT_S = 30.0
 
 
 @dataclass(frozen=True)
@@ -52,10 +51,6 @@ class FoundModel:
 
     path: Path
     source: str
-
-
-Progress = Callable[[int, int | None], None]
-"""Called with (bytes so far, total bytes or None) while downloading."""
 
 
 def is_vosk_model(path: Path) -> bool:
@@ -159,72 +154,14 @@ def download_model(
     dest_dir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=dest_dir, prefix=f".{name}-") as scratch:
         archive = Path(scratch) / f"{name}.zip"
-        size, sha256 = _fetch(url, archive, progress, connect_timeout_s)
         known = KNOWN_ARCHIVES.get(name)
-        if known and (size != known.size_bytes or sha256 != known.sha256):
-            raise ModelError(
-                f"{url} does not match the published archive (got {size} bytes, sha256 "
-                f"{sha256[:12]}…; expected {known.size_bytes} bytes, {known.sha256[:12]}…); "
-                "try again later or download it by hand"
-            )
+        expected = download.Expected(known.size_bytes if known else None,
+                                     known.sha256 if known else None,
+                                     listed_in="the published archive")
+        download.download(url, archive, SITE, expected, progress, connect_timeout_s)
         unpacked = _unpack(archive, Path(scratch) / "unpacked", url)
         shutil.move(str(unpacked), target)
     return target
-
-
-def _fetch(url: str, out: Path, progress: Progress | None, connect_timeout_s: float,
-           redirects: int = 5) -> tuple[int, str]:
-    """Stream `url` into `out`; returns (bytes, sha256). Fails fast when the host is unreachable."""
-    parts = urllib.parse.urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ModelError(f"model URL {url!r} is not http(s); check {BASE_URL_ENV}")
-    connection_class = (
-        http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
-    )
-    connection = connection_class(parts.hostname, parts.port, timeout=connect_timeout_s)
-    try:
-        try:
-            connection.connect()
-            assert connection.sock is not None
-            connection.sock.settimeout(READ_TIMEOUT_S)
-            path = parts.path + (f"?{parts.query}" if parts.query else "")
-            connection.request("GET", path, headers={"User-Agent": "voicecoach"})
-            response = connection.getresponse()
-        except OSError as exc:
-            raise ModelError(f"cannot reach {parts.hostname} to download the model: "
-                             f"{_reason(exc)}") from exc
-        location = response.getheader("Location")
-        if response.status in (301, 302, 303, 307, 308) and location and redirects > 0:
-            return _fetch(urllib.parse.urljoin(url, location), out, progress, connect_timeout_s,
-                          redirects - 1)
-        if response.status != 200:
-            raise ModelError(f"download of {url} failed: HTTP {response.status} "
-                             f"{response.reason}; check the model name")
-        length = response.getheader("Content-Length")
-        total = int(length) if length and length.isdigit() else None
-        digest = hashlib.sha256()
-        received = 0
-        try:
-            with out.open("wb") as sink:
-                while chunk := response.read(1 << 16):
-                    sink.write(chunk)
-                    digest.update(chunk)
-                    received += len(chunk)
-                    if progress:
-                        progress(received, total)
-        except OSError as exc:
-            raise ModelError(f"download of {url} broke off after {received} bytes: "
-                             f"{_reason(exc)}; try again") from exc
-    finally:
-        connection.close()
-    if total is not None and received != total:
-        raise ModelError(f"download of {url} is incomplete ({received} of {total} bytes); "
-                         "try again")
-    return received, digest.hexdigest()
-
-
-def _reason(exc: OSError) -> str:
-    return str(exc.strerror or exc) if not isinstance(exc, TimeoutError) else "timed out"
 
 
 def _unpack(archive: Path, into: Path, url: str) -> Path:

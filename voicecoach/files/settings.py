@@ -9,7 +9,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -17,6 +17,9 @@ from voicecoach.commands import Command, normalize
 from voicecoach.errors import ConfigError, Problem
 from voicecoach.files import paths
 from voicecoach.files.reading import LineMap, Path_, read_user_file, validation_problems
+
+if TYPE_CHECKING:
+    from voicecoach.files.language import Language
 
 
 class TtsEngine(StrEnum):
@@ -64,7 +67,18 @@ class VoiceSettings(_Section):
     rate_wpm: int = Field(165, ge=80, le=400)
     volume: float = Field(0.9, ge=0.0, le=1.0)
     language: str = Field("en-us", min_length=2, max_length=20)
+    """Selects the coach's sentences, the default command phrases, voice and recognizer model."""
     volume_step_db: float = Field(3.0, ge=1.0, le=10.0)
+
+    @field_validator("language")
+    @classmethod
+    def _has_language_file(cls, tag: str) -> str:
+        from voicecoach.files.language import available_languages, language_code
+
+        if language_code(tag) not in available_languages():
+            raise ValueError(f"no language file for {tag!r}; use one of: "
+                             f"{', '.join(available_languages())} (README, \"Languages\")")
+        return tag
 
 
 class AudioSettings(_Section):
@@ -99,30 +113,31 @@ Phrases = Annotated[tuple[Annotated[str, Field(min_length=1, max_length=60)], ..
 
 
 class CommandSettings(_Section):
-    """The phrases for every command; each command needs at least one."""
+    """Phrases per command. In settings a command left out keeps its language's phrases; a
+    language file (files/language.py) must give every command at least one."""
 
-    start: Phrases
-    pause: Phrases
-    resume: Phrases
-    stop: Phrases
-    skip: Phrases
-    repeat: Phrases
-    easier: Phrases
-    harder: Phrases
-    slower: Phrases
-    faster: Phrases
-    how_many_left: Phrases
-    whats_next: Phrases
-    rest: Phrases
-    ready: Phrases
-    safety: Phrases
-    louder: Phrases
-    quieter: Phrases
+    start: Phrases | None = None
+    pause: Phrases | None = None
+    resume: Phrases | None = None
+    stop: Phrases | None = None
+    skip: Phrases | None = None
+    repeat: Phrases | None = None
+    easier: Phrases | None = None
+    harder: Phrases | None = None
+    slower: Phrases | None = None
+    faster: Phrases | None = None
+    how_many_left: Phrases | None = None
+    whats_next: Phrases | None = None
+    rest: Phrases | None = None
+    ready: Phrases | None = None
+    safety: Phrases | None = None
+    louder: Phrases | None = None
+    quieter: Phrases | None = None
 
     @field_validator("*")
     @classmethod
-    def _has_words(cls, phrases: tuple[str, ...]) -> tuple[str, ...]:
-        for phrase in phrases:
+    def _has_words(cls, phrases: tuple[str, ...] | None) -> tuple[str, ...] | None:
+        for phrase in phrases or ():
             if not normalize(phrase):
                 raise ValueError(f"phrase {phrase!r} has no words; write the words to say")
         return phrases
@@ -135,14 +150,23 @@ class Settings(_Section):
     audio: AudioSettings
     recognition: RecognitionSettings
     coaching: CoachingSettings
-    command_phrases: CommandSettings = Field(alias="commands")
+    command_phrases: CommandSettings = Field(default_factory=CommandSettings, alias="commands")
 
     model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
 
     @property
+    def language(self) -> Language:
+        """The language file `voice.language` selects."""
+        from voicecoach.files.language import load_language
+
+        return load_language(self.voice.language)
+
+    @property
     def commands(self) -> dict[Command, tuple[str, ...]]:
-        """The phrase table keyed by Command, as the recognizers and keyboard want it."""
-        return {c: getattr(self.command_phrases, c.value) for c in Command}
+        """The phrase table keyed by Command, as the recognizers and keyboard want it: the
+        language's phrases, each command replaced by `[commands]` in the settings when given."""
+        defaults = self.language.phrases
+        return {c: getattr(self.command_phrases, c.value) or defaults[c] for c in Command}
 
 
 @dataclass(frozen=True)
@@ -184,8 +208,9 @@ def _toml_lines(text: str) -> LineMap:
     return lines
 
 
-def _read_toml(path: Path) -> tuple[dict[str, Any], LineMap]:
-    text = read_user_file(path, "settings", ConfigError)
+def read_toml(path: Path, what: str = "settings") -> tuple[dict[str, Any], LineMap]:
+    """A TOML file and the line of each table and key; bad syntax is a located ConfigError."""
+    text = read_user_file(path, what, ConfigError)
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -255,7 +280,7 @@ def load_settings(config_file: Path | None = None) -> LoadedSettings:
     lines_by_file: dict[str, LineMap] = {}
     layers = settings_layers(config_file)
     for path in layers:
-        data, lines = _read_toml(path)
+        data, lines = read_toml(path)
         lines_by_file[str(path)] = lines
         # Validate each layer's keys on their own so an error names the file that has it.
         _validate_keys(data, str(path), lines)

@@ -13,19 +13,23 @@ import functools
 import string
 from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from voicecoach.commands import Command, contained_phrases
 from voicecoach.errors import ConfigError, Problem
+from voicecoach.files.phrases import CommandSettings
 from voicecoach.files.reading import LineMap, validation_problems
-from voicecoach.files.settings import Backend, CommandSettings, read_toml
+from voicecoach.files.toml_file import read_toml
 
 LANGUAGES_DIR = Path(__file__).resolve().parent.parent / "languages"
 """The shipped language files (package data)."""
 
 DEFAULT_LANGUAGE = "en"
+
+Recognizer = Literal["vosk", "whisper", "pocketsphinx"]
+"""The recognizer backends by their settings name (`recognition.backend`)."""
 
 Text = Annotated[str, Field(min_length=1, max_length=200)]
 Texts = Annotated[tuple[Text, ...], Field(min_length=1)]
@@ -43,7 +47,7 @@ class About(_Strict):
     """espeak-ng voice when no other voice is set (`espeak-ng --voices` lists them)."""
     piper_prefix: str
     """Piper voices of this language start with this ("en_"); "" = no Piper voice."""
-    recognizers: tuple[Backend, ...] = Field(min_length=1)
+    recognizers: tuple[Recognizer, ...] = Field(min_length=1)
     """Recognizers that understand the language (Whisper tiny.en and pocketsphinx: English only)."""
     vosk_model_package: str
     """A Python package holding a Vosk model of the language in its `model/` folder ("" = none)."""

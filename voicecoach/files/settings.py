@@ -3,23 +3,21 @@
 from __future__ import annotations
 
 import difflib
-import re
-import tomllib
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from voicecoach.commands import Command, normalize
 from voicecoach.errors import ConfigError, Problem
 from voicecoach.files import paths
-from voicecoach.files.reading import LineMap, Path_, read_user_file, validation_problems
-
-if TYPE_CHECKING:
-    from voicecoach.files.language import Language
+from voicecoach.files.language import Language, available_languages, language_code, load_language
+from voicecoach.files.phrases import CommandSettings
+from voicecoach.files.reading import LineMap, Path_, validation_problems
+from voicecoach.files.toml_file import read_toml
 
 
 class TtsEngine(StrEnum):
@@ -73,8 +71,6 @@ class VoiceSettings(_Section):
     @field_validator("language")
     @classmethod
     def _has_language_file(cls, tag: str) -> str:
-        from voicecoach.files.language import available_languages, language_code
-
         if language_code(tag) not in available_languages():
             raise ValueError(f"no language file for {tag!r}; use one of: "
                              f"{', '.join(available_languages())} (README, \"Languages\")")
@@ -108,41 +104,6 @@ class CoachingSettings(_Section):
     verbosity: Verbosity = Verbosity.NORMAL
 
 
-Phrases = Annotated[tuple[Annotated[str, Field(min_length=1, max_length=60)], ...],
-                    Field(min_length=1)]
-
-
-class CommandSettings(_Section):
-    """Phrases per command. In settings a command left out keeps its language's phrases; a
-    language file (files/language.py) must give every command at least one."""
-
-    start: Phrases | None = None
-    pause: Phrases | None = None
-    resume: Phrases | None = None
-    stop: Phrases | None = None
-    skip: Phrases | None = None
-    repeat: Phrases | None = None
-    easier: Phrases | None = None
-    harder: Phrases | None = None
-    slower: Phrases | None = None
-    faster: Phrases | None = None
-    how_many_left: Phrases | None = None
-    whats_next: Phrases | None = None
-    rest: Phrases | None = None
-    ready: Phrases | None = None
-    safety: Phrases | None = None
-    louder: Phrases | None = None
-    quieter: Phrases | None = None
-
-    @field_validator("*")
-    @classmethod
-    def _has_words(cls, phrases: tuple[str, ...] | None) -> tuple[str, ...] | None:
-        for phrase in phrases or ():
-            if not normalize(phrase):
-                raise ValueError(f"phrase {phrase!r} has no words; write the words to say")
-        return phrases
-
-
 class Settings(_Section):
     """Every setting, validated and immutable."""
 
@@ -157,8 +118,6 @@ class Settings(_Section):
     @property
     def language(self) -> Language:
         """The language file `voice.language` selects."""
-        from voicecoach.files.language import load_language
-
         return load_language(self.voice.language)
 
     @property
@@ -190,36 +149,6 @@ _SECTION_MODEL: dict[str | None, type[BaseModel]] = {
 
 def _model_for(path: Path_) -> type[BaseModel] | None:
     return _SECTION_MODEL.get(str(path[0]) if path else None)
-
-
-def _toml_lines(text: str) -> LineMap:
-    """Line of each `[table]` and `key =` so errors can point at them (tomllib gives none)."""
-    lines: LineMap = {}
-    table: tuple[str, ...] = ()
-    for number, line in enumerate(text.splitlines(), start=1):
-        header = re.match(r"\s*\[([A-Za-z0-9_.\-]+)\]\s*(#.*)?$", line)
-        if header:
-            table = tuple(header.group(1).split("."))
-            lines.setdefault(table, number)
-            continue
-        key = re.match(r"\s*([A-Za-z0-9_\-]+|\"[^\"]*\")\s*=", line)
-        if key:
-            lines.setdefault((*table, key.group(1).strip('"')), number)
-    return lines
-
-
-def read_toml(path: Path, what: str = "settings") -> tuple[dict[str, Any], LineMap]:
-    """A TOML file and the line of each table and key; bad syntax is a located ConfigError."""
-    text = read_user_file(path, what, ConfigError)
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        found = re.search(r"at line (\d+)", str(exc))
-        reason = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(exc))
-        raise ConfigError([Problem(str(path), int(found.group(1)) if found else None, "",
-                                   f"invalid TOML: {reason}",
-                                   fix="check quotes, brackets and `key = value` syntax")]) from None
-    return data, _toml_lines(text)
 
 
 def _leaves(data: Mapping[str, Any], prefix: tuple[str, ...] = ()) -> Iterator[tuple[str, ...]]:

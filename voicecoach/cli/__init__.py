@@ -59,6 +59,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="settings file layered over the defaults and your user file",
     )
     parser.add_argument(
+        "--language", metavar="TAG",
+        help="language the coach speaks and hears, e.g. en, ko (default: voice.language)",
+    )
+    parser.add_argument(
         "--debug", action="store_true", help="show full tracebacks for errors"
     )
     subparsers = parser.add_subparsers(title="commands", metavar="COMMAND")

@@ -77,7 +77,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from voicecoach.views import open_view
     from voicecoach.voice import PrintedVoice, open_voice
 
-    settings = load_settings(args.config).settings
+    settings = load_settings(args.config, args.language).settings
     routine_path = find_routine("leg-lifts")
     routine = demo_routine(load_routine(routine_path))
     with ExitStack() as closing:

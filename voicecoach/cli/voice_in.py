@@ -107,7 +107,7 @@ def _printer(origin_s: float, show_rejected: bool):
 
 def cmd_listen(args: argparse.Namespace) -> int:
     """Recognize commands from a file or the microphone and print them as JSON lines."""
-    settings = load_settings(args.config).settings
+    settings = load_settings(args.config, args.language).settings
     # the file or the microphone first: a mistake there is reported before a model loads
     pcm = to_pcm16(read_wav_16k(args.file)) if args.file is not None else None
     device = None
@@ -158,7 +158,7 @@ def _listen_to_microphone(listener: Listener, device: int, seconds: float | None
 
 def cmd_devices(args: argparse.Namespace) -> int:
     """List devices and mark the input and output the settings choose."""
-    settings = load_settings(args.config).settings
+    settings = load_settings(args.config, args.language).settings
     devices = list_devices()
     if not devices:
         print("No audio devices found (no sound card?). Workouts then use typed commands and "
@@ -196,7 +196,7 @@ def cmd_model_download(args: argparse.Namespace) -> int:
 
 def cmd_model_list(args: argparse.Namespace) -> int:
     """Every model along the lookup order; * marks the one a workout would use."""
-    settings = load_settings(args.config).settings
+    settings = load_settings(args.config, args.language).settings
     models = installed_models(settings.recognition.model_path)
     if not models:
         print(f"No Vosk models found; `voicecoach model download` fetches {DEFAULT_MODEL}.")
@@ -210,7 +210,7 @@ def cmd_model_list(args: argparse.Namespace) -> int:
 
 def cmd_model_path(args: argparse.Namespace) -> int:
     """Print the model directory a workout would use, or where it was looked for."""
-    settings = load_settings(args.config).settings
+    settings = load_settings(args.config, args.language).settings
     found = find_model(args.model, settings.recognition.model_path)
     if found is None:
         searched = "; ".join(f"{source}: {path}"

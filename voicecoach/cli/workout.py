@@ -72,7 +72,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def cmd_run(args: argparse.Namespace) -> int:
     """Load settings and routine, then simulate or run for real."""
-    settings = load_settings(args.config).settings
+    settings = load_settings(args.config, args.language).settings
     routine_path = find_routine(args.routine)
     routine = load_routine(routine_path)
     verbosity = Verbosity(args.verbosity) if args.verbosity else settings.coaching.verbosity

@@ -72,7 +72,7 @@ class VoiceSettings(_Section):
     @classmethod
     def _has_language_file(cls, tag: str) -> str:
         if language_code(tag) not in available_languages():
-            raise ValueError(f"no language file for {tag!r}; use one of: "
+            raise ValueError("no language file for this language; use one of: "
                              f"{', '.join(available_languages())} (README, \"Languages\")")
         return tag
 
@@ -202,8 +202,11 @@ def settings_layers(config_file: Path | None) -> list[Path]:
     return layers
 
 
-def load_settings(config_file: Path | None = None) -> LoadedSettings:
-    """Merge the settings layers and validate the result; ConfigError names file and line."""
+def load_settings(config_file: Path | None = None, language: str | None = None) -> LoadedSettings:
+    """Merge the settings layers and validate the result; ConfigError names file and line.
+
+    `language` (the --language option) overrides `voice.language` above every file.
+    """
     merged: dict[str, Any] = {}
     sources: dict[str, str] = {}
     lines_by_file: dict[str, LineMap] = {}
@@ -216,6 +219,9 @@ def load_settings(config_file: Path | None = None) -> LoadedSettings:
         merged = _merge(merged, data)
         for leaf in _leaves(data):
             sources[".".join(leaf[:2])] = str(path)
+    if language is not None:
+        merged = _merge(merged, {"voice": {"language": language}})
+        sources["voice.language"] = "--language"
     try:
         settings = Settings.model_validate(merged)
     except ValidationError as exc:

@@ -72,7 +72,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from voicecoach.cli.workout import _prepare_cues, show_summary
     from voicecoach.ears import Listener, choose_recognizer, gate_for
     from voicecoach.history import HistoryRecorder
-    from voicecoach.session import Runner, SchedulerPacer, Session, all_texts
+    from voicecoach.session import Runner, SchedulerPacer, Session, wording_for
     from voicecoach.sim import Director, VirtualMicrophone, demo_routine
     from voicecoach.views import open_view
     from voicecoach.voice import PrintedVoice, open_voice
@@ -80,6 +80,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     settings = load_settings(args.config, args.language).settings
     routine_path = find_routine("leg-lifts")
     routine = demo_routine(load_routine(routine_path))
+    words = wording_for(settings.voice.language)
     with ExitStack() as closing:
         history = args.history or Path(closing.enter_context(tempfile.TemporaryDirectory())) / "demo.sqlite3"
         recorder, _ = HistoryRecorder.open(history, routine, str(routine_path), _say)
@@ -92,7 +93,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         _say(note)
         recognizer, note = choose_recognizer(settings, Backend(args.backend) if args.backend else None,
                                              model=args.model,
-                                             may_download=False, cue_texts=all_texts(routine))
+                                             may_download=False, cue_texts=words.all_texts(routine))
         _say(note)
         pacer = SchedulerPacer()
         view = open_view(pacer.now_s, routine, is_quiet=args.quiet, phrases=settings.commands,
@@ -110,7 +111,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
                             give_up=lambda: inbox.put(CommandHeard(Command.STOP, "demo gave up")))
         ears = Listener(recognizer, gate_for(settings, speaking), open_virtual_mic,
                         on_heard=director.judged)
-        session = Session(routine, settings.commands, settings.coaching.verbosity, cache)
+        session = Session(routine, settings.commands, settings.coaching.verbosity, cache,
+                          words=words)
         runner = Runner(session, voice, pacer, ears=ears, recorder=recorder, view=director,
                         inbox=inbox)
         director.start()

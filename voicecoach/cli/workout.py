@@ -267,7 +267,7 @@ def _run_live(args: argparse.Namespace, settings: Settings, routine: Routine,
               verbosity: Verbosity, recorder: Recorder | None, start: StartAt | None,
               closing: ExitStack) -> int:
     from voicecoach.ears import Listener
-    from voicecoach.session import Runner, SchedulerPacer, Session, all_texts
+    from voicecoach.session import Runner, SchedulerPacer, Session, wording_for
     from voicecoach.views import LiveView, ViewTee, VoiceTee, mic_level_of, open_view
     from voicecoach.voice import PrintedVoice
 
@@ -283,7 +283,9 @@ def _run_live(args: argparse.Namespace, settings: Settings, routine: Routine,
 
         closing.callback(open_ducking(settings.audio, speaking, _warn).close)
     volume = _start_volume(settings, voice)
-    microphone, why_not = open_microphone(settings, args, inbox.put, speaking, all_texts(routine),
+    words = wording_for(settings.voice.language)
+    microphone, why_not = open_microphone(settings, args, inbox.put, speaking,
+                                          words.all_texts(routine),
                                           on_heard=timeline.recognized if timeline else None)
     view = open_view(pacer.now_s, routine, is_quiet=args.quiet, phrases=settings.commands,
                      has_cue_lines=not isinstance(voice, PrintedVoice))
@@ -298,7 +300,7 @@ def _run_live(args: argparse.Namespace, settings: Settings, routine: Routine,
         for suggestion in recorder.suggestions():
             view.notice(f"From last time: {suggestion.text}")
             voice.say(Cue(suggestion.text, CueKind.INFO))
-    session = Session(routine, settings.commands, verbosity, cache, start, volume)
+    session = Session(routine, settings.commands, verbosity, cache, start, volume, words)
     closing.callback(_keep_volume, session, settings, volume.level)
     runner = Runner(session, voice, pacer, ears=ears, recorder=recorder,
                     view=view if timeline is None else ViewTee(view, timeline), inbox=inbox)

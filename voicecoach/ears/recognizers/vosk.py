@@ -19,6 +19,7 @@ from voicecoach.ears.base import Recognition
 from voicecoach.ears.endpoint import Endpointer
 from voicecoach.ears.voice_activity import SpeechDetector
 from voicecoach.errors import ModelError
+from voicecoach.files.language import load_language
 
 UNKNOWN = "[unk]"
 """Vosk's garbage word: lets out-of-grammar speech land somewhere other than a command."""
@@ -39,14 +40,9 @@ MAX_UTTERANCE_S = 8.0
 """Longer speech is left to Vosk's own endpointing."""
 
 
-ENGLISH_FILLERS: tuple[str, ...] = (
-    "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
-    "lift", "lower", "slowly", "hold", "breathe", "legs", "back", "flat", "keep", "your",
-    "the", "and", "okay", "yes", "no", "good", "now", "up", "down", "set", "reps", "side",
-    "done", "great", "time", "that", "this", "is", "it", "you", "i", "a",
-)
-"""Common and workout words in the English grammar: other speech, and the coach's own cues,
-decode as these (a rejection) instead of being forced onto the nearest command."""
+ENGLISH_FILLERS: tuple[str, ...] = load_language("en").about.fillers
+"""Common and workout words in the English grammar (voicecoach/languages/en.toml): other speech,
+and the coach's own cues, decode as these (a rejection) instead of the nearest command."""
 
 
 @functools.lru_cache(maxsize=2)

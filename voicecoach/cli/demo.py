@@ -74,11 +74,12 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from voicecoach.history import HistoryRecorder
     from voicecoach.session import Runner, SchedulerPacer, Session, wording_for
     from voicecoach.sim import Director, VirtualMicrophone, demo_routine
+    from voicecoach.sim.demo import demo_voice, script_in
     from voicecoach.views import open_view
     from voicecoach.voice import PrintedVoice, open_voice
 
     settings = load_settings(args.config, args.language).settings
-    routine_path = find_routine("leg-lifts")
+    routine_path = find_routine("leg-lifts", settings.voice.language)
     routine = demo_routine(load_routine(routine_path))
     words = wording_for(settings.voice.language)
     with ExitStack() as closing:
@@ -102,13 +103,16 @@ def cmd_demo(args: argparse.Namespace) -> int:
         mic: list[VirtualMicrophone] = []
 
         def open_virtual_mic(listener: Listener) -> VirtualMicrophone:
-            mic.append(VirtualMicrophone(listener.feed))
+            voice_name, speed_wpm = demo_voice(settings.language.code,
+                                               settings.language.about.espeak_voice)
+            mic.append(VirtualMicrophone(listener.feed, voice_name, speed_wpm))
             mic[0].start()
             return mic[0]
 
         director = Director(lambda text: mic[0].speak(text), pacer.now_s, speaking, view,
                             settings.recognition.gate_tail_s,
-                            give_up=lambda: inbox.put(CommandHeard(Command.STOP, "demo gave up")))
+                            give_up=lambda: inbox.put(CommandHeard(Command.STOP, "demo gave up")),
+                            script=script_in(settings.commands))
         ears = Listener(recognizer, gate_for(settings, speaking), open_virtual_mic,
                         on_heard=director.judged)
         session = Session(routine, settings.commands, settings.coaching.verbosity, cache,

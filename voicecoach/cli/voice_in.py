@@ -17,7 +17,7 @@ from voicecoach.audio import (
     resolve_device,
     to_pcm16,
 )
-from voicecoach.cli import add_model_option
+from voicecoach.cli import add_language_option, add_model_option
 from voicecoach.commands import STATE_GRAMMAR, Command
 from voicecoach.ears import (
     BLOCK_FRAMES,
@@ -52,6 +52,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--backend", choices=[b.value for b in Backend],
                    help="recognizer (default: recognition.backend from settings)")
     add_model_option(p)
+    add_language_option(p)
     p.add_argument("--device", metavar="DEVICE",
                    help="input device name or index (default: audio.input_device)")
     p.add_argument("--seconds", type=float, metavar="S",

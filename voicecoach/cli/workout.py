@@ -10,7 +10,7 @@ from contextlib import ExitStack
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from voicecoach.cli import add_model_option, add_routine_argument
+from voicecoach.cli import add_language_option, add_model_option, add_routine_argument
 from voicecoach.echo.coach_speech import SpeakingSignal
 from voicecoach.errors import AudioDeviceError, UsageError
 from voicecoach.events import Cue, CueKind, Event
@@ -64,6 +64,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    help="write everything the coach says to FILE.wav, at the right times, "
                    "instead of the speaker")
     add_model_option(p)
+    add_language_option(p)
     p.add_argument("--offline", action="store_true",
                    help="never download a speech model; use the offline English recognizer "
                    "when no Vosk model is found")
@@ -73,7 +74,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def cmd_run(args: argparse.Namespace) -> int:
     """Load settings and routine, then simulate or run for real."""
     settings = load_settings(args.config, args.language).settings
-    routine_path = find_routine(args.routine)
+    routine_path = find_routine(args.routine, settings.voice.language)
     routine = load_routine(routine_path)
     verbosity = Verbosity(args.verbosity) if args.verbosity else settings.coaching.verbosity
     if not args.simulate and args.commands is not None:

@@ -9,7 +9,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
-from voicecoach.commands import Command
+from voicecoach.commands import ALWAYS_HEARD, Command
 from voicecoach.ears import Heard
 from voicecoach.echo.coach_speech import SpeakingSignal
 from voicecoach.events import CommandHeard, Snapshot
@@ -219,6 +219,8 @@ class Director:
         is_moving = snap.state is State.WORKING and snap.phase_end_s is not None
         if is_moving and snap.phase_end_s - now < QUIET_GAP_S:  # type: ignore[operator]
             return False
+        if step.expect in ALWAYS_HEARD:
+            return True  # heard over the coach's voice: a person wanting to stop does not wait
         return not self._speaking.is_gated(time.monotonic(), self._tail_s + REPLY_GAP_S)
 
     def _wait_heard(self, attempt: Attempt, timeout_s: float) -> bool:

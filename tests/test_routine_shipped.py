@@ -108,6 +108,8 @@ def test_shipped_routine_matches_the_json_schema(path: Path) -> None:
     jsonschema = pytest.importorskip("jsonschema")
     # Editors see YAML keys as strings, as JSON does (rep numbers included).
     data = json.loads(json.dumps(yaml.safe_load(path.read_text(encoding="utf-8"))))
+    if "translates" in data:
+        pytest.skip("a translation gives texts by id (routine/translation.py), not a routine")
     jsonschema.validate(data, routine_schema())
 
 

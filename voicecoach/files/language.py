@@ -35,11 +35,11 @@ Text = Annotated[str, Field(min_length=1, max_length=200)]
 Texts = Annotated[tuple[Text, ...], Field(min_length=1)]
 
 
-class _Strict(BaseModel):
+class _LanguagePart(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
 
 
-class About(_Strict):
+class About(_LanguagePart):
     """What the language is and which engines speak and hear it."""
 
     name: Text
@@ -59,7 +59,7 @@ class About(_Strict):
     commands (8 of 21 phrases misheard with them, 0 without; tests/test_recognizers_vosk_korean)."""
 
 
-class NumberWords(_Strict):
+class NumberWords(_LanguagePart):
     """How one kind of number is said, 0..999, from three small tables."""
 
     ones: tuple[str, ...] = Field(min_length=10, max_length=20)
@@ -84,14 +84,14 @@ class NumberWords(_Strict):
         return self.hundreds[hundreds] + (f"{self.and_}{self.say(rest)}" if rest else "")
 
 
-class SideWords(_Strict):
+class SideWords(_LanguagePart):
     """The names of the sides an alternating exercise works."""
 
     left: Text
     right: Text
 
 
-class DurationWords(_Strict):
+class DurationWords(_LanguagePart):
     """Minutes and seconds, singular and plural, and what joins them."""
 
     minute: Text
@@ -101,7 +101,7 @@ class DurationWords(_Strict):
     join: str
 
 
-class Sentences(_Strict):
+class Sentences(_LanguagePart):
     """Every fixed sentence the coach says (none may contain a command phrase)."""
 
     get_in_position: Text
@@ -140,7 +140,7 @@ class Sentences(_Strict):
     mic_back: Text
 
 
-class NotNow(_Strict):
+class NotNow(_LanguagePart):
     """The short answer to a command that means nothing in a state (keys are State values)."""
 
     ready: Text
@@ -152,7 +152,7 @@ class NotNow(_Strict):
     stopped: Text
 
 
-class PhaseCues(_Strict):
+class PhaseCues(_LanguagePart):
     """Said at a phase's start when the routine has no cue of its own for it."""
 
     lift: Texts
@@ -161,7 +161,7 @@ class PhaseCues(_Strict):
     bottom: Texts
 
 
-class Templates(_Strict):
+class Templates(_LanguagePart):
     """Sentences with values in them; `TEMPLATE_FIELDS` names the values each may use."""
 
     count: Text
@@ -243,7 +243,7 @@ TEMPLATE_FIELDS: Mapping[str, frozenset[str]] = {
 _DURATION_FIELDS = frozenset({"n"})
 
 
-class Language(_Strict):
+class Language(_LanguagePart):
     """One language file, validated: the words of everything the coach says and hears."""
 
     about: About = Field(alias="language")

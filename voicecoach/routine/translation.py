@@ -23,11 +23,11 @@ TRANSLATES = "translates"
 """The key that makes a routine file a translation."""
 
 
-class _Strict(BaseModel):
+class _TextsOnly(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
-class VariationText(_Strict):
+class VariationText(_TextsOnly):
     """A variation's texts in the translation's language."""
 
     name: str | None = Field(None, min_length=1, max_length=80)
@@ -36,7 +36,7 @@ class VariationText(_Strict):
     cues: CueSet | None = None
 
 
-class ExerciseText(_Strict):
+class ExerciseText(_TextsOnly):
     """An exercise's texts, and its variations' by id."""
 
     name: str | None = Field(None, min_length=1, max_length=80)
@@ -46,7 +46,7 @@ class ExerciseText(_Strict):
     variations: dict[str, VariationText] = Field(default_factory=dict)
 
 
-class RoutineTranslation(_Strict):
+class RoutineTranslation(_TextsOnly):
     """A translation file: which routine, which language, and its texts by id."""
 
     translates: str = Field(min_length=1, description="The original routine file, beside this one")

@@ -208,7 +208,7 @@ def test_listen_cli_prints_commands_heard_on_the_microphone(pulse, tmp_path, cap
 
     settings = korean_settings()
     monkeypatch.setattr(voice_in, "load_settings",
-                        lambda config=None: LoadedSettings(settings, {}, ()))
+                        lambda config=None, language=None: LoadedSettings(settings, {}, ()))
     wav = write_test_wav(tmp_path / "pause.wav", speech("멈춰"), MIC_RATE_HZ)
     result: list[int] = []
     thread = threading.Thread(target=lambda: result.append(main(

@@ -21,7 +21,7 @@ def korean(monkeypatch) -> str:
     """Korean phrases in the settings `listen` loads; returns the Korean model path."""
     settings = korean_settings()
     monkeypatch.setattr(voice_in, "load_settings",
-                        lambda config=None: LoadedSettings(settings, {}, ()))
+                        lambda config=None, language=None: LoadedSettings(settings, {}, ()))
     return str(korean_model_dir())
 
 

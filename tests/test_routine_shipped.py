@@ -15,6 +15,7 @@ from voicecoach.cli import main
 from voicecoach.cli.files import routine_schema
 from voicecoach.commands import Command, contained_phrases
 from voicecoach.files import paths
+from voicecoach.files.language import LANGUAGES_DIR
 from voicecoach.routine import Phase, Routine, Sides, load_routine, load_routine_text
 from voicecoach.session import fitting, wording
 from voicecoach.sim import planned_duration_s
@@ -35,8 +36,8 @@ LEG_LIFT_LADDER = [
 
 
 def command_phrases() -> dict[Command, list[str]]:
-    """The phrases the recognizer listens for, straight from the shipped settings."""
-    with paths.DEFAULT_CONFIG_FILE.open("rb") as file:
+    """The phrases the recognizer listens for, straight from the shipped English language file."""
+    with (LANGUAGES_DIR / "en.toml").open("rb") as file:
         return {Command(key): value for key, value in tomllib.load(file)["commands"].items()}
 
 
@@ -107,6 +108,8 @@ def test_shipped_routine_matches_the_json_schema(path: Path) -> None:
     jsonschema = pytest.importorskip("jsonschema")
     # Editors see YAML keys as strings, as JSON does (rep numbers included).
     data = json.loads(json.dumps(yaml.safe_load(path.read_text(encoding="utf-8"))))
+    if "translates" in data:
+        pytest.skip("a translation gives texts by id (routine/translation.py), not a routine")
     jsonschema.validate(data, routine_schema())
 
 

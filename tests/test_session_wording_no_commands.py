@@ -1,4 +1,5 @@
-"""The coach must never say a command word: it would hear itself (every shipped routine's cues)."""
+"""The coach must never say a command word: it would hear itself (every shipped routine's cues,
+every language's sentences, against that language's phrases)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,9 @@ import pytest
 
 from voicecoach.commands import contained_phrases
 from voicecoach.files import load_settings, paths
+from voicecoach.files.language import available_languages, load_language
 from voicecoach.routine import load_routine
+from voicecoach.session.wording import wording_for
 
 ROUTINES = sorted(Path(paths.SHIPPED_ROUTINES_DIR).glob("*.yaml"))
 
@@ -59,3 +62,28 @@ def test_the_spoken_totals_contain_no_command_phrase() -> None:
     assert {t: found for t in texts if (found := contained_phrases(t, phrases))} == {}
     assert texts[1] == ("In all: three sets, thirty-one reps, in ten minutes and five seconds."
                         " Something hurt today; look after yourself.")
+
+
+LANGUAGES = available_languages()
+
+
+@pytest.mark.parametrize("code", LANGUAGES)
+def test_no_sentence_of_a_language_contains_a_command_phrase_of_that_language(code: str) -> None:
+    words = wording_for(code)
+    phrases = load_language(code).phrases
+    routines = [load_routine(p) for p in ROUTINES if p.stem.endswith(f".{code}")]
+    texts = [t for routine in routines or [load_routine(ROUTINES[0])]
+             for t in words.all_texts(routine)]
+    texts += [words.count_text(n) for n in range(1, 31)]
+    texts += [words.countdown_text(s) for s in range(1, 121)]
+    assert {t: found for t in texts if (found := contained_phrases(t, phrases))} == {}
+
+
+def test_a_translated_routine_is_checked_against_its_own_language() -> None:
+    translated = [p for p in ROUTINES if len(p.suffixes) > 1]
+    assert translated, "no routine translation is shipped"
+    for path in translated:
+        code = path.suffixes[0].lstrip(".")
+        texts = load_routine(path).all_cue_texts()
+        assert {t: f for t in texts if (f := contained_phrases(t, load_language(code).phrases))
+                } == {}

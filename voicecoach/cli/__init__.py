@@ -11,7 +11,8 @@ from pathlib import Path
 from voicecoach import __version__
 from voicecoach.errors import VoicecoachError
 
-__all__ = ["add_model_option", "add_routine_argument", "build_parser", "main"]
+__all__ = ["add_language_option", "add_model_option", "add_routine_argument", "build_parser",
+           "main"]
 
 COMMAND_GROUPS = (
     "voicecoach.cli.files",
@@ -47,6 +48,16 @@ def add_model_option(parser: argparse.ArgumentParser) -> None:
                         "then your data folder)")
 
 
+LANGUAGE_HELP = "language the coach speaks and hears, e.g. en, ko (default: voice.language)"
+
+
+def add_language_option(parser: argparse.ArgumentParser) -> None:
+    """--language after the command too (`voicecoach run --language ko ...`); SUPPRESS keeps
+    the subcommand from resetting a --language given before it."""
+    parser.add_argument("--language", metavar="TAG", default=argparse.SUPPRESS,
+                        help=LANGUAGE_HELP)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The full parser, with every command group that is installed."""
     parser = argparse.ArgumentParser(
@@ -58,6 +69,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--config", type=Path, metavar="FILE",
         help="settings file layered over the defaults and your user file",
+    )
+    parser.add_argument(
+        "--language", metavar="TAG", help=LANGUAGE_HELP,
     )
     parser.add_argument(
         "--debug", action="store_true", help="show full tracebacks for errors"

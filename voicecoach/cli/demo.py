@@ -13,7 +13,7 @@ from rich.console import Console
 from rich.table import Table
 
 from voicecoach.audio import default_device
-from voicecoach.cli import add_model_option
+from voicecoach.cli import add_language_option, add_model_option
 from voicecoach.commands import Command
 from voicecoach.echo.coach_speech import SpeakingSignal
 from voicecoach.errors import AudioDeviceError
@@ -39,6 +39,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    f"(default without a speaker: {DEFAULT_WAV})")
     p.add_argument("--quiet", action="store_true", help="no live view")
     add_model_option(p)
+    add_language_option(p)
     p.add_argument("--backend", choices=[b.value for b in Backend],
                    help="recognizer (default: recognition.backend from settings; \"auto\" is "
                    "Vosk when a model is found, else Whisper, else pocketsphinx)")
@@ -72,14 +73,16 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from voicecoach.cli.workout import _prepare_cues, show_summary
     from voicecoach.ears import Listener, choose_recognizer, gate_for
     from voicecoach.history import HistoryRecorder
-    from voicecoach.session import Runner, SchedulerPacer, Session, all_texts
+    from voicecoach.session import Runner, SchedulerPacer, Session, wording_for
     from voicecoach.sim import Director, VirtualMicrophone, demo_routine
+    from voicecoach.sim.demo import demo_voice, script_in
     from voicecoach.views import open_view
     from voicecoach.voice import PrintedVoice, open_voice
 
-    settings = load_settings(args.config).settings
-    routine_path = find_routine("leg-lifts")
+    settings = load_settings(args.config, args.language).settings
+    routine_path = find_routine("leg-lifts", settings.voice.language)
     routine = demo_routine(load_routine(routine_path))
+    words = wording_for(settings.voice.language)
     with ExitStack() as closing:
         history = args.history or Path(closing.enter_context(tempfile.TemporaryDirectory())) / "demo.sqlite3"
         recorder, _ = HistoryRecorder.open(history, routine, str(routine_path), _say)
@@ -92,7 +95,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         _say(note)
         recognizer, note = choose_recognizer(settings, Backend(args.backend) if args.backend else None,
                                              model=args.model,
-                                             may_download=False, cue_texts=all_texts(routine))
+                                             may_download=False, cue_texts=words.all_texts(routine))
         _say(note)
         pacer = SchedulerPacer()
         view = open_view(pacer.now_s, routine, is_quiet=args.quiet, phrases=settings.commands,
@@ -101,17 +104,20 @@ def cmd_demo(args: argparse.Namespace) -> int:
         mic: list[VirtualMicrophone] = []
 
         def open_virtual_mic(listener: Listener) -> VirtualMicrophone:
-            mic.append(VirtualMicrophone(listener.feed))
+            voice_name, speed_wpm = demo_voice(settings.language.code,
+                                               settings.language.about.espeak_voice)
+            mic.append(VirtualMicrophone(listener.feed, voice_name, speed_wpm))
             mic[0].start()
             return mic[0]
 
         director = Director(lambda text: mic[0].speak(text), pacer.now_s, speaking, view,
                             settings.recognition.gate_tail_s,
-                            give_up=lambda: inbox.put(CommandHeard(Command.STOP, "demo gave up")))
+                            give_up=lambda: inbox.put(CommandHeard(Command.STOP, "demo gave up")),
+                            script=script_in(settings.commands))
         ears = Listener(recognizer, gate_for(settings, speaking), open_virtual_mic,
                         on_heard=director.judged)
         session = Session(routine, settings.commands, settings.coaching.verbosity, cache,
-                          name=settings.recognition.addressed_name)
+                          name=settings.recognition.addressed_name, words=words)
         runner = Runner(session, voice, pacer, ears=ears, recorder=recorder, view=director,
                         inbox=inbox)
         director.start()

@@ -139,18 +139,24 @@ def cmd_schema(args: argparse.Namespace) -> int:
 
 def cmd_config(args: argparse.Namespace) -> int:
     """Show effective settings with provenance."""
-    loaded = load_settings(args.config)
-    data = loaded.settings.model_dump(mode="json", by_alias=True)
-    labels = {str(paths.DEFAULT_CONFIG_FILE): "default", str(paths.user_config_file()): "user file"}
+    loaded = load_settings(args.config, args.language)
+    settings = loaded.settings
+    data = settings.model_dump(mode="json", by_alias=True)
+    data["commands"] = {c.value: list(p) for c, p in settings.commands.items()}
+    language = f"language {settings.language.code}"  # phrases no settings file gives
+    labels = {str(paths.DEFAULT_CONFIG_FILE): "default", str(paths.user_config_file()): "user file",
+              "--language": "--language"}
     if args.config:
         labels[str(args.config)] = f"--config {args.config}"
     rows = [
-        (f"{section}.{key}", value, labels.get(loaded.sources.get(f"{section}.{key}", ""), "?"))
+        (f"{section}.{key}", value,
+         labels.get(loaded.sources.get(f"{section}.{key}", ""),
+                    language if section == "commands" else "?"))
         for section, body in data.items()
         for key, value in body.items()
     ]
     if args.json:
-        print(json.dumps({k: {"value": v, "from": f} for k, v, f in rows}, indent=2))
+        print(json.dumps({k: {"value": v, "from": f} for k, v, f in rows}, indent=2, ensure_ascii=False))
         return 0
     console = Console()
     console.print("Settings files, lowest priority first: " +
@@ -160,6 +166,6 @@ def cmd_config(args: argparse.Namespace) -> int:
     for column in ("setting", "value", "from"):
         table.add_column(column, overflow="fold")
     for key, value, source in rows:
-        table.add_row(key, json.dumps(value), source)
+        table.add_row(key, json.dumps(value, ensure_ascii=False), source)
     console.print(table)
     return 0

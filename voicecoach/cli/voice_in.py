@@ -17,7 +17,7 @@ from voicecoach.audio import (
     resolve_device,
     to_pcm16,
 )
-from voicecoach.cli import add_model_option
+from voicecoach.cli import add_language_option, add_model_option
 from voicecoach.commands import STATE_GRAMMAR, Command
 from voicecoach.ears import (
     BLOCK_FRAMES,
@@ -56,6 +56,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--backend", choices=[b.value for b in Backend],
                    help="recognizer (default: recognition.backend from settings)")
     add_model_option(p)
+    add_language_option(p)
     p.add_argument("--device", metavar="DEVICE",
                    help="input device name or index (default: audio.input_device)")
     p.add_argument("--seconds", type=float, metavar="S",
@@ -112,7 +113,7 @@ def _printer(origin_s: float, show_rejected: bool):
 
 def cmd_listen(args: argparse.Namespace) -> int:
     """Recognize commands from a file or the microphone and print them as JSON lines."""
-    settings = load_settings(args.config).settings
+    settings = load_settings(args.config, args.language).settings
     # the file or the microphone first: a mistake there is reported before a model loads
     pcm = to_pcm16(read_wav_16k(args.file)) if args.file is not None else None
     device = None
@@ -179,7 +180,7 @@ def _listen_to_microphone(listener: Listener, device: int, seconds: float | None
 
 def cmd_devices(args: argparse.Namespace) -> int:
     """List devices and mark the input and output the settings choose."""
-    settings = load_settings(args.config).settings
+    settings = load_settings(args.config, args.language).settings
     devices = list_devices()
     if not devices:
         print("No audio devices found (no sound card?). Workouts then use typed commands and "
@@ -217,7 +218,7 @@ def cmd_model_download(args: argparse.Namespace) -> int:
 
 def cmd_model_list(args: argparse.Namespace) -> int:
     """Every model along the lookup order; * marks the one a workout would use."""
-    settings = load_settings(args.config).settings
+    settings = load_settings(args.config, args.language).settings
     models = installed_models(settings.recognition.model_path)
     if not models:
         print(f"No Vosk models found; `voicecoach model download` fetches {DEFAULT_MODEL}.")
@@ -231,7 +232,7 @@ def cmd_model_list(args: argparse.Namespace) -> int:
 
 def cmd_model_path(args: argparse.Namespace) -> int:
     """Print the model directory a workout would use, or where it was looked for."""
-    settings = load_settings(args.config).settings
+    settings = load_settings(args.config, args.language).settings
     found = find_model(args.model, settings.recognition.model_path)
     if found is None:
         searched = "; ".join(f"{source}: {path}"

@@ -77,7 +77,7 @@ def cmd_say(args: argparse.Namespace) -> int:
     from voicecoach.voice import SoundDevicePlayer, open_voice
     from voicecoach.voice.ducking import Ducking, NoDucking, open_ducking
 
-    settings = load_settings(args.config).settings
+    settings = load_settings(args.config, args.language).settings
     cache, tts_note = open_cache(settings.voice)
     if is_fallback_note(tts_note):
         print(f"voicecoach: {tts_note}", file=sys.stderr)
@@ -102,7 +102,7 @@ def cmd_say(args: argparse.Namespace) -> int:
 
 def cmd_voices(args: argparse.Namespace) -> int:
     """One line per voice: marker, id, engine, name, languages."""
-    settings = load_settings(args.config).settings
+    settings = load_settings(args.config, args.language).settings
     cache, note = open_cache(settings.voice)
     wanted = args.filter.lower()
     for voice in all_voices(cache.renderer):
@@ -133,7 +133,7 @@ def cmd_render(args: argparse.Namespace) -> int:
     from voicecoach.sim import simulate
     from voicecoach.voice import mix_timeline
 
-    settings = load_settings(args.config).settings
+    settings = load_settings(args.config, args.language).settings
     routine = load_routine(find_routine(args.routine))
     cache, note = open_cache(settings.voice)
     print(f"voicecoach: {note}", file=sys.stderr)

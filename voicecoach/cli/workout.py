@@ -10,7 +10,7 @@ from contextlib import ExitStack
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from voicecoach.cli import add_model_option, add_routine_argument
+from voicecoach.cli import add_language_option, add_model_option, add_routine_argument
 from voicecoach.echo.coach_speech import SpeakingSignal
 from voicecoach.errors import AudioDeviceError, UsageError
 from voicecoach.events import Cue, CueKind, Event
@@ -64,6 +64,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    help="write everything the coach says to FILE.wav, at the right times, "
                    "instead of the speaker")
     add_model_option(p)
+    add_language_option(p)
     p.add_argument("--offline", action="store_true",
                    help="never download a speech model; use the offline English recognizer "
                    "when no Vosk model is found")
@@ -72,8 +73,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def cmd_run(args: argparse.Namespace) -> int:
     """Load settings and routine, then simulate or run for real."""
-    settings = load_settings(args.config).settings
-    routine_path = find_routine(args.routine)
+    settings = load_settings(args.config, args.language).settings
+    routine_path = find_routine(args.routine, settings.voice.language)
     routine = load_routine(routine_path)
     verbosity = Verbosity(args.verbosity) if args.verbosity else settings.coaching.verbosity
     if not args.simulate and args.commands is not None:
@@ -273,7 +274,7 @@ def _run_live(args: argparse.Namespace, settings: Settings, routine: Routine,
               closing: ExitStack) -> int:
     from voicecoach.ears import Listener
     from voicecoach.ears.factory import heard_phrases
-    from voicecoach.session import Runner, SchedulerPacer, Session, all_texts
+    from voicecoach.session import Runner, SchedulerPacer, Session, wording_for
     from voicecoach.views import (
         LiveView,
         TerminalView,
@@ -306,8 +307,9 @@ def _run_live(args: argparse.Namespace, settings: Settings, routine: Routine,
         if refusal is not None and views:
             views[0].notice(refusal)
 
-    microphone, why_not = open_microphone(settings, args, inbox.put, speaking, all_texts(routine),
-                                          on_heard=on_heard)
+    words = wording_for(settings.voice.language)
+    microphone, why_not = open_microphone(settings, args, inbox.put, speaking,
+                                          words.all_texts(routine), on_heard=on_heard)
     # the hint shows what to say: "coach start" in addressed mode
     view = open_view(pacer.now_s, routine, is_quiet=args.quiet, phrases=heard_phrases(settings),
                      has_cue_lines=not isinstance(voice, PrintedVoice))
@@ -324,7 +326,7 @@ def _run_live(args: argparse.Namespace, settings: Settings, routine: Routine,
             view.notice(f"From last time: {suggestion.text}")
             voice.say(Cue(suggestion.text, CueKind.INFO))
     session = Session(routine, settings.commands, verbosity, cache, start, volume,
-                      settings.recognition.addressed_name)
+                      name=settings.recognition.addressed_name, words=words)
     closing.callback(_keep_volume, session, settings, volume.level)
     runner = Runner(session, voice, pacer, ears=ears, recorder=recorder,
                     view=view if timeline is None else ViewTee(view, timeline), inbox=inbox)

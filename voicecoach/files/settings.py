@@ -4,19 +4,21 @@ from __future__ import annotations
 
 import difflib
 import re
-import tomllib
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from voicecoach.commands import Command, normalize
 from voicecoach.errors import ConfigError, Problem
 from voicecoach.files import paths
-from voicecoach.files.reading import LineMap, Path_, read_user_file, validation_problems
+from voicecoach.files.language import Language, available_languages, language_code, load_language
+from voicecoach.files.phrases import CommandSettings
+from voicecoach.files.reading import LineMap, Path_, validation_problems
+from voicecoach.files.toml_file import read_toml
 
 
 class TtsEngine(StrEnum):
@@ -67,7 +69,16 @@ class VoiceSettings(_Section):
     rate_wpm: int = Field(165, ge=80, le=400)
     volume: float = Field(0.9, ge=0.0, le=1.0)
     language: str = Field("en-us", min_length=2, max_length=20)
+    """Selects the coach's sentences, the default command phrases, voice and recognizer model."""
     volume_step_db: float = Field(3.0, ge=1.0, le=10.0)
+
+    @field_validator("language")
+    @classmethod
+    def _has_language_file(cls, tag: str) -> str:
+        if language_code(tag) not in available_languages():
+            raise ValueError("no language file for this language; use one of: "
+                             f"{', '.join(available_languages())} (README, \"Languages\")")
+        return tag
 
 
 class AudioSettings(_Section):
@@ -113,40 +124,6 @@ class CoachingSettings(_Section):
     verbosity: Verbosity = Verbosity.NORMAL
 
 
-Phrases = Annotated[tuple[Annotated[str, Field(min_length=1, max_length=60)], ...],
-                    Field(min_length=1)]
-
-
-class CommandSettings(_Section):
-    """The phrases for every command; each command needs at least one."""
-
-    start: Phrases
-    pause: Phrases
-    resume: Phrases
-    stop: Phrases
-    skip: Phrases
-    repeat: Phrases
-    easier: Phrases
-    harder: Phrases
-    slower: Phrases
-    faster: Phrases
-    how_many_left: Phrases
-    whats_next: Phrases
-    rest: Phrases
-    ready: Phrases
-    safety: Phrases
-    louder: Phrases
-    quieter: Phrases
-
-    @field_validator("*")
-    @classmethod
-    def _has_words(cls, phrases: tuple[str, ...]) -> tuple[str, ...]:
-        for phrase in phrases:
-            if not normalize(phrase):
-                raise ValueError(f"phrase {phrase!r} has no words; write the words to say")
-        return phrases
-
-
 class Settings(_Section):
     """Every setting, validated and immutable."""
 
@@ -154,14 +131,21 @@ class Settings(_Section):
     audio: AudioSettings
     recognition: RecognitionSettings
     coaching: CoachingSettings
-    command_phrases: CommandSettings = Field(alias="commands")
+    command_phrases: CommandSettings = Field(default_factory=CommandSettings, alias="commands")
 
     model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
 
     @property
+    def language(self) -> Language:
+        """The language file `voice.language` selects."""
+        return load_language(self.voice.language)
+
+    @property
     def commands(self) -> dict[Command, tuple[str, ...]]:
-        """The phrase table keyed by Command, as the recognizers and keyboard want it."""
-        return {c: getattr(self.command_phrases, c.value) for c in Command}
+        """The phrase table keyed by Command, as the recognizers and keyboard want it: the
+        language's phrases, each command replaced by `[commands]` in the settings when given."""
+        defaults = self.language.phrases
+        return {c: getattr(self.command_phrases, c.value) or defaults[c] for c in Command}
 
 
 @dataclass(frozen=True)
@@ -185,35 +169,6 @@ _SECTION_MODEL: dict[str | None, type[BaseModel]] = {
 
 def _model_for(path: Path_) -> type[BaseModel] | None:
     return _SECTION_MODEL.get(str(path[0]) if path else None)
-
-
-def _toml_lines(text: str) -> LineMap:
-    """Line of each `[table]` and `key =` so errors can point at them (tomllib gives none)."""
-    lines: LineMap = {}
-    table: tuple[str, ...] = ()
-    for number, line in enumerate(text.splitlines(), start=1):
-        header = re.match(r"\s*\[([A-Za-z0-9_.\-]+)\]\s*(#.*)?$", line)
-        if header:
-            table = tuple(header.group(1).split("."))
-            lines.setdefault(table, number)
-            continue
-        key = re.match(r"\s*([A-Za-z0-9_\-]+|\"[^\"]*\")\s*=", line)
-        if key:
-            lines.setdefault((*table, key.group(1).strip('"')), number)
-    return lines
-
-
-def _read_toml(path: Path) -> tuple[dict[str, Any], LineMap]:
-    text = read_user_file(path, "settings", ConfigError)
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        found = re.search(r"at line (\d+)", str(exc))
-        reason = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(exc))
-        raise ConfigError([Problem(str(path), int(found.group(1)) if found else None, "",
-                                   f"invalid TOML: {reason}",
-                                   fix="check quotes, brackets and `key = value` syntax")]) from None
-    return data, _toml_lines(text)
 
 
 def _leaves(data: Mapping[str, Any], prefix: tuple[str, ...] = ()) -> Iterator[tuple[str, ...]]:
@@ -286,20 +241,26 @@ def settings_layers(config_file: Path | None) -> list[Path]:
     return layers
 
 
-def load_settings(config_file: Path | None = None) -> LoadedSettings:
-    """Merge the settings layers and validate the result; ConfigError names file and line."""
+def load_settings(config_file: Path | None = None, language: str | None = None) -> LoadedSettings:
+    """Merge the settings layers and validate the result; ConfigError names file and line.
+
+    `language` (the --language option) overrides `voice.language` above every file.
+    """
     merged: dict[str, Any] = {}
     sources: dict[str, str] = {}
     lines_by_file: dict[str, LineMap] = {}
     layers = settings_layers(config_file)
     for path in layers:
-        data, lines = _read_toml(path)
+        data, lines = read_toml(path)
         lines_by_file[str(path)] = lines
         # Validate each layer's keys on their own so an error names the file that has it.
         _validate_keys(data, str(path), lines)
         merged = _merge(merged, data)
         for leaf in _leaves(data):
             sources[".".join(leaf[:2])] = str(path)
+    if language is not None:
+        merged = _merge(merged, {"voice": {"language": language}})
+        sources["voice.language"] = "--language"
     try:
         settings = Settings.model_validate(merged)
     except ValidationError as exc:

@@ -9,6 +9,7 @@ from pydantic import ValidationError
 from voicecoach.errors import Problem, RoutineError
 from voicecoach.files import parse_yaml, paths, read_user_file, validation_problems
 from voicecoach.routine.model import Routine, model_for
+from voicecoach.routine.translation import is_translation, translated
 
 
 def load_routine_text(text: str, source: str = "<routine>") -> Routine:
@@ -16,6 +17,8 @@ def load_routine_text(text: str, source: str = "<routine>") -> Routine:
     data, lines, problems = parse_yaml(text, source)
     if problems:
         raise RoutineError(problems)
+    if is_translation(data):
+        data = translated(data, lines, source)
     if not isinstance(data, dict):
         raise RoutineError([Problem(source, 1, "", "a routine must be a mapping of keys",
                                     got=type(data).__name__,
@@ -46,11 +49,17 @@ def routine_files() -> list[Path]:
     return found
 
 
-def find_routine(ref: str | Path) -> Path:
-    """A routine by path, or by name as `voicecoach list` shows it (`leg-lifts`)."""
+def find_routine(ref: str | Path, language: str = "") -> Path:
+    """A routine by path, or by name as `voicecoach list` shows it (`leg-lifts`); by name, its
+    translation into `language` (`leg-lifts.ko.yaml`) when there is one."""
     as_path = Path(ref)
     if as_path.suffix in (".yaml", ".yml") or as_path.exists():
         return as_path
+    code = language.strip().lower().split("-")[0]
+    if code:
+        for candidate in routine_files():
+            if candidate.stem == f"{ref}.{code}":
+                return candidate
     for candidate in routine_files():
         if candidate.stem == str(ref):
             return candidate

@@ -6,7 +6,7 @@ from voicecoach.session.pacer import FakePacer, SchedulerPacer
 from voicecoach.session.runner import Runner
 from voicecoach.session.transitions import TRANSITIONS, rule_for
 from voicecoach.session.volume import Volume
-from voicecoach.session.wording import all_texts
+from voicecoach.session.wording import Wording, all_texts, wording_for
 
 __all__ = [
     "TRANSITIONS",
@@ -17,6 +17,8 @@ __all__ = [
     "Session",
     "StartAt",
     "Volume",
+    "Wording",
     "all_texts",
     "rule_for",
+    "wording_for",
 ]

@@ -38,12 +38,13 @@ from voicecoach.files import Verbosity
 from voicecoach.history import Status, Tally, WorkoutSummary
 from voicecoach.ports import CueTimer
 from voicecoach.routine import Exercise, Phase, Routine, Sides, Tempo, Variation
-from voicecoach.session import adjust, fitting, wording
+from voicecoach.session import adjust, fitting
 from voicecoach.session.adjust import ExerciseAdjust
 from voicecoach.session.fitting import Planned
 from voicecoach.session.reps import RepPlan
 from voicecoach.session.transitions import Trigger, rule_for
 from voicecoach.session.volume import Volume
+from voicecoach.session.wording import ENGLISH, Wording
 from voicecoach.states import State
 
 COUNTDOWN_S = (3.0, 2.0, 1.0)
@@ -93,9 +94,12 @@ class Session:
         start: StartAt | None = None,
         volume: Volume | None = None,
         name: str | None = None,
+        words: Wording = ENGLISH,
     ) -> None:
-        """`name`: the coach's name in addressed mode, which no cue may contain either."""
+        """`name`: the coach's name in addressed mode, which no cue may contain either;
+        `words`: what the coach says, in the language of the settings (English by default)."""
         self.routine = routine
+        self._words = words
         self.verbosity = verbosity
         self.timer: CueTimer = cue_timer or fitting.EstimatedCueTimer()
         self._check_clean(phrases, name)
@@ -158,10 +162,10 @@ class Session:
                 self._dispatch(mark, event)
             case MicrophoneLost():
                 self._event_name = "microphone"
-                self._say(wording.MIC_LOST, CueKind.INFO)
+                self._say(self._words.sentences.mic_lost, CueKind.INFO)
             case MicrophoneBack():
                 self._event_name = "microphone"
-                self._say(wording.MIC_BACK, CueKind.INFO)
+                self._say(self._words.sentences.mic_back, CueKind.INFO)
             case SpeechStarted() | SpeechFinished():
                 self._event_name = "speech"
         return self._out
@@ -204,7 +208,7 @@ class Session:
         """The coach must not say a command phrase, nor its own name in addressed mode: it would
         hear and obey itself (the echo gate lets addressed commands in over the coach's voice
         because the coach never says its name)."""
-        for text in wording.all_texts(self.routine):
+        for text in self._words.all_texts(self.routine):
             found = contained_phrases(text, phrases)
             if found:
                 raise UsageError(
@@ -271,7 +275,7 @@ class Session:
     def _say_summary(self, kind: CueKind) -> None:
         """The ending's totals in a sentence, once a set was begun; `kind` that of the goodbye
         before it, so it follows at once (after "stop", ahead of the abandoned set's cues)."""
-        text = wording.summary_text(self.summary())
+        text = self._words.summary_text(self.summary())
         if text is not None:
             self._say(text, kind)
 
@@ -339,11 +343,11 @@ class Session:
         if self._set == 1:
             if exercise.safety:
                 texts.append((exercise.safety, CueKind.INFO))
-            named = wording.next_exercise_text if is_rest else wording.intro
+            named = self._words.next_exercise_text if is_rest else self._words.intro
             texts.append((named(exercise, variation), CueKind.INFO))
-            texts.append((wording.plan_text(exercise.sets, variation), CueKind.INFO))
+            texts.append((self._words.plan_text(exercise.sets, variation), CueKind.INFO))
         else:
-            texts.append((wording.next_set_text(self._set, exercise.sets), CueKind.INFO))
+            texts.append((self._words.next_set_text(self._set, exercise.sets), CueKind.INFO))
         if variation.cues.set_start:
             texts.append((self._rotated(variation.cues.set_start), CueKind.INFO))
         return texts
@@ -357,9 +361,9 @@ class Session:
         """Count in to the next set; mid-exercise (after a safety stop or a resume) the
         exercise is named again, since the rest that would have named it was skipped."""
         self._variation = self._ladder_variation()
-        texts = [*lead, (wording.GET_IN_POSITION, CueKind.INFO)]
+        texts = [*lead, (self._words.sentences.get_in_position, CueKind.INFO)]
         if self._set > 1:
-            texts.append((wording.intro(self._exercise, self._variation), CueKind.INFO))
+            texts.append((self._words.intro(self._exercise, self._variation), CueKind.INFO))
         self._countdown_block(length_s, [*texts, *self._upcoming(is_rest=False)],
                               State.COUNT_IN, False)
 
@@ -387,8 +391,8 @@ class Session:
             self._finish(texts)
             return
         if self._set == 1:
-            texts.append((wording.EXERCISE_DONE, CueKind.INFO))
-        texts.append((wording.recover_text(rest_s), CueKind.INFO))
+            texts.append((self._words.sentences.exercise_done, CueKind.INFO))
+        texts.append((self._words.recover_text(rest_s), CueKind.INFO))
         if rest_pool:
             texts.append((self._rotated(rest_pool), CueKind.INFO))
         self._variation = self._ladder_variation()
@@ -397,7 +401,7 @@ class Session:
     def _finish(self, texts: list[tuple[str, CueKind]]) -> None:
         for text, kind in texts:
             self._say(text, kind)
-        self._say(wording.WORKOUT_COMPLETE, CueKind.INFO)
+        self._say(self._words.sentences.workout_complete, CueKind.INFO)
         self.state = State.FINISHED
         self._is_in_set = False
         self._phase = None
@@ -446,7 +450,7 @@ class Session:
             self._new_plan(rep)
             v = self._variation
             if v.key_cue:  # the answer named it already; its key cue waits for room
-                self._announce = Planned((f"{v.name}. {v.key_cue}", v.key_cue), CueKind.INFO,
+                self._announce = Planned((self._words.key_cue_text(v), v.key_cue), CueKind.INFO,
                                          rotates=False)
         if rep > self._target_reps:
             self._end_set(partial=False)
@@ -478,25 +482,25 @@ class Session:
     def _rep_cues(self, rep: int, index: int, phase: Phase) -> list[Planned]:
         """What a phase onset would like to say, most important first (counts are kept)."""
         v, target, phases = self._variation, self._target_reps or 0, self._plan_phases()
-        side = wording.side_of(rep, v.sides)
+        side = self._words.side_of(rep, v.sides)
         # The count-in ended on "one": the first rep is led by its movement, not counted again.
         is_first_move = rep == 1 and index == 0
         planned = []
         if is_first_move:
             if side is not None:
-                planned.append(Planned((wording.side_text(side),), CueKind.COUNT,
+                planned.append(Planned((self._words.side_text(side),), CueKind.COUNT,
                                        is_required=True))
         elif index == 0:
-            planned.append(Planned((wording.count_text(rep, side),), CueKind.COUNT,
+            planned.append(Planned((self._words.count_text(rep, side),), CueKind.COUNT,
                                    is_required=True))
         if self._announce is not None:
             planned.append(self._announce)
         if index == 0:
             if rep == target and target > 1:
-                planned.append(Planned(v.cues.last_rep or (wording.LAST_REP,), CueKind.INFO))
+                planned.append(Planned(v.cues.last_rep or (self._words.sentences.last_rep,), CueKind.INFO))
             elif target >= 4 and rep == target // 2 + 1:
-                planned.append(Planned(v.cues.halfway or (wording.HALFWAY,), CueKind.INFO))
-        planned.append(Planned(v.cues.phases.get(phase) or wording.DEFAULT_PHASE_CUES[phase],
+                planned.append(Planned(v.cues.halfway or (self._words.sentences.halfway,), CueKind.INFO))
+        planned.append(Planned(v.cues.phases.get(phase) or self._words.phase_cues[phase],
                                CueKind.COUNT, is_required=is_first_move))
         if index == 0:
             planned.append(Planned(v.cues.reps.get(rep, ()), CueKind.INFO))
@@ -512,7 +516,7 @@ class Session:
     def _end_block(self, event: Event) -> None:
         if self._variation.hold_s is not None and self._rep == 1 and (
                 self._variation.sides is Sides.ALTERNATING):
-            self._say(wording.OTHER_SIDE, CueKind.INFO)
+            self._say(self._words.sentences.other_side, CueKind.INFO)
             self._begin_hold_side(2)
             return
         self._end_set(partial=False)
@@ -522,7 +526,7 @@ class Session:
         self._record("set_done", reps=self._rep if self._target_reps else None,
                      is_partial=partial, work_s=self._set_work_s(),
                      tempo=str(self._tempo()) if self._variation.tempo else None)
-        self._after_set([(wording.SET_DONE, CueKind.INFO)])
+        self._after_set([(self._words.sentences.set_done, CueKind.INFO)])
 
     # ---- holds ----------------------------------------------------------------------------
 
@@ -547,19 +551,20 @@ class Session:
         for at_s, mark, left in sorted(kept):
             self._schedule(at_s, mark, side, seconds_left=left)
         self._schedule(end, Mark.END, side)
-        side_name = wording.side_of(side, self._variation.sides)
-        pool = (wording.hold_text(hold_s, side_name), wording.HOLD_BEGIN)
+        side_name = self._words.side_of(side, self._variation.sides)
+        pool = (self._words.hold_text(hold_s, side_name), self._words.sentences.hold_begin)
         self._fitted([Planned(pool, CueKind.COUNT, is_required=True, rotates=False)])
 
     def _hold_halfway(self, event: Event) -> None:
-        self._fitted([Planned(self._variation.cues.halfway or (wording.HALFWAY,), CueKind.INFO)])
+        halfway = self._variation.cues.halfway or (self._words.sentences.halfway,)
+        self._fitted([Planned(halfway, CueKind.INFO)])
 
     def _hold_form(self, event: Event) -> None:
         self._fitted([Planned(self._variation.cues.form, CueKind.FORM)])
 
     def _countdown(self, event: Event) -> None:
         assert isinstance(event, PhaseDue)
-        self._say(wording.countdown_text(event.seconds_left), CueKind.COUNT)
+        self._say(self._words.countdown_text(event.seconds_left), CueKind.COUNT)
 
     # ---- commands -------------------------------------------------------------------------
 
@@ -567,17 +572,17 @@ class Session:
         """A scheduled moment that no longer applies in this state."""
 
     def _not_now(self, event: Event) -> None:
-        self._say(wording.NOT_NOW[self.state.value], CueKind.ACK)
+        self._say(self._words.not_now[self.state.value], CueKind.ACK)
 
     def _begin_workout(self, event: Event) -> None:
         self._record("started", routine=self.routine.name)
-        lead = [(wording.PICKING_UP, CueKind.INFO)] if self._is_resumed else []
+        lead = [(self._words.sentences.picking_up, CueKind.INFO)] if self._is_resumed else []
         self._count_in(self.routine.count_in_s, lead)
 
     def _stop(self, event: Event) -> None:
         if self.state not in (State.FINISHED, State.STOPPED):
             self._cancel_all()
-            self._say(wording.WORKOUT_ENDED, CueKind.ACK)
+            self._say(self._words.sentences.workout_ended, CueKind.ACK)
             self._record("stopped", rep=self._rep, work_s=self._set_work_s(),
                          elapsed_s=round(self._now_s, 3))
             self.state = State.STOPPED
@@ -591,7 +596,7 @@ class Session:
         return self._exercise.variations[index - 1] if index > 0 else None
 
     def _safety_advice(self, event: Event) -> None:
-        self._say(wording.safety_response(self._gentler()), CueKind.SAFETY)
+        self._say(self._words.safety_response(self._gentler()), CueKind.SAFETY)
         self._record("safety", phrase=getattr(event, "text", ""), rep=0)
 
     def _safety_stop(self, event: Event) -> None:
@@ -599,7 +604,7 @@ class Session:
         from_state = self._held.state if self._held else self.state
         self._cancel_all()
         gentler = self._gentler()
-        self._say(wording.safety_response(gentler), CueKind.SAFETY)
+        self._say(self._words.safety_response(gentler), CueKind.SAFETY)
         self._record("safety", phrase=getattr(event, "text", ""), rep=self._rep,
                      work_s=self._set_work_s(), gentler=gentler.id if gentler else None)
         if gentler is not None:
@@ -612,26 +617,26 @@ class Session:
 
     def _repeat(self, event: Event) -> None:
         if self._last_instruction is None:
-            self._say(wording.NOTHING_SAID_YET, CueKind.ACK)
+            self._say(self._words.sentences.nothing_said_yet, CueKind.ACK)
         else:
             self._say(self._last_instruction.text, CueKind.ACK)
 
     def _pause(self, event: Event) -> None:
         self._held = _Held(self.state, self._now_s, tuple(self._pending.values()))
         self._cancel_all()
-        self._say(wording.PAUSED, CueKind.ACK)
+        self._say(self._words.sentences.paused, CueKind.ACK)
         self._record("paused", rep=self._rep, phase=self._phase)
         self.state = State.PAUSED
 
     def _still_paused(self, event: Event) -> None:
-        self._say(wording.STILL_PAUSED, CueKind.ACK)
+        self._say(self._words.sentences.still_paused, CueKind.ACK)
 
     def _resume(self, event: Event) -> None:
         held = self._held
         assert held is not None
         self._held = None
         self._record("resumed", paused_s=round(self._now_s - held.at_s, 3))
-        lead = [(wording.RESUMED, CueKind.ACK)]
+        lead = [(self._words.sentences.resumed, CueKind.ACK)]
         if held.is_over:
             self._finish(lead)
             return
@@ -647,7 +652,7 @@ class Session:
             self._phase_end_s += shift_s
         self._block_end_s += shift_s
         self.state = held.state
-        self._say(wording.RESUMED, CueKind.ACK)
+        self._say(self._words.sentences.resumed, CueKind.ACK)
         for item in held.items:
             self._tokens += 1
             again = Schedule(replace(item.event, token=self._tokens), item.at_s + shift_s)
@@ -656,12 +661,12 @@ class Session:
 
     def _end_set_early(self, event: Event) -> None:
         self._cancel_all()
-        self._say(wording.ENDING_SET_EARLY, CueKind.ACK)
+        self._say(self._words.sentences.ending_set_early, CueKind.ACK)
         self._end_set(partial=True)
 
     def _end_rest_early(self, event: Event) -> None:
         self._cancel_all()
-        self._countdown_block(EARLY_COUNT_IN_S, [(wording.ENDING_BREAK_EARLY, CueKind.ACK)],
+        self._countdown_block(EARLY_COUNT_IN_S, [(self._words.sentences.ending_break_early, CueKind.ACK)],
                               State.COUNT_IN, False)
 
     def _skip_exercise(self, event: Event) -> None:
@@ -670,38 +675,38 @@ class Session:
         self._held = None
         self._rep = 0
         if self._ex + 1 >= len(self.routine.exercises):
-            self._finish([(wording.LAST_EXERCISE_LEFT_OUT, CueKind.ACK)])
+            self._finish([(self._words.sentences.last_exercise_left_out, CueKind.ACK)])
             return
         self._enter_exercise(self._ex + 1)
-        self._count_in(self.routine.count_in_s, [(wording.MOVING_ON, CueKind.ACK)])
+        self._count_in(self.routine.count_in_s, [(self._words.sentences.moving_on, CueKind.ACK)])
 
     def _how_many_left(self, event: Event) -> None:
         if not self._is_in_set:
-            self._say(wording.sets_to_do_text(self._sets_after() + 1), CueKind.ACK)
+            self._say(self._words.sets_to_do_text(self._sets_after() + 1), CueKind.ACK)
             return
         if self._target_reps is None:
             end_s = self._phase_end_s if self._phase_end_s is not None else self._now_s
             if self.state is State.PAUSED and self._held is not None:
                 end_s -= self._now_s - self._held.at_s
-            self._say(wording.hold_left_text(end_s - self._now_s), CueKind.ACK)
+            self._say(self._words.hold_left_text(end_s - self._now_s), CueKind.ACK)
         else:
-            self._say(wording.reps_left_text(self._target_reps - self._rep), CueKind.ACK)
-        self._say(wording.sets_left_text(self._sets_after()), CueKind.ACK)
+            self._say(self._words.reps_left_text(self._target_reps - self._rep), CueKind.ACK)
+        self._say(self._words.sets_left_text(self._sets_after()), CueKind.ACK)
 
     def _whats_next(self, event: Event) -> None:
         if not self._is_in_set:
             if self._set == 1:
-                text = wording.next_exercise_text(self._exercise, self._ladder_variation())
+                text = self._words.next_exercise_text(self._exercise, self._ladder_variation())
             else:
-                text = wording.next_set_text(self._set, self._exercise.sets)
+                text = self._words.next_set_text(self._set, self._exercise.sets)
         elif self._set < self._exercise.sets:
-            text = wording.next_set_text(self._set + 1, self._exercise.sets)
+            text = self._words.next_set_text(self._set + 1, self._exercise.sets)
         elif self._ex + 1 < len(self.routine.exercises):
             following = self.routine.exercises[self._ex + 1]
             variation = following.variations[self._ladder[self._ex + 1]]
-            text = wording.next_exercise_text(following, variation)
+            text = self._words.next_exercise_text(following, variation)
         else:
-            text = wording.LAST_SET_OF_WORKOUT
+            text = self._words.sentences.last_set_of_workout
         self._say(text, CueKind.ACK)
 
     def _easier(self, event: Event) -> None:
@@ -720,55 +725,58 @@ class Session:
         self._ladder[self._ex] = index
         new = self._ladder_variation()
         if self._is_in_set and current.reps is not None and new.reps is not None:
-            when = wording.LADDER_WHEN[1]
+            when = self._words.ladder_when[1]
             self._is_switch_due = True
         elif self._is_in_set:
-            when = wording.LADDER_WHEN[2]
+            when = self._words.ladder_when[2]
         else:
-            when = wording.LADDER_WHEN[0]
+            when = self._words.ladder_when[0]
             self._variation = new
-        self._say(wording.ladder_answer(step < 0, new, when), CueKind.ACK)
+        self._say(self._words.ladder_answer(step < 0, new, when), CueKind.ACK)
         if not self._is_in_set and new.key_cue:
-            self._say(f"{new.name}. {new.key_cue}", CueKind.INFO)
+            self._say(self._words.key_cue_text(new), CueKind.INFO)
         self._record("easier" if step < 0 else "harder", to=new.id)
 
     def _ladder_end(self, step: int) -> None:
         if self._variation.hold_s is not None:
             factor = self._adjust.hold_factor_after(step)
             if factor is None:
-                self._say(wording.LONGEST_HOLD if step > 0 else wording.SHORTEST_HOLD, CueKind.ACK)
+                said = self._words.sentences
+                self._say(said.longest_hold if step > 0 else said.shortest_hold, CueKind.ACK)
                 return
             self._adjust.hold_factor = factor
-            text = wording.TOUGHEST_LONGER_HOLD if step > 0 else wording.GENTLEST_SHORTER_HOLD
+            said = self._words.sentences
+            text = said.toughest_longer_hold if step > 0 else said.gentlest_shorter_hold
         elif step > 0:
             if not self._scale_tempo(adjust.TEMPO_STEP):
                 return
-            text = wording.TOUGHEST_LONGER_REPS
+            text = self._words.sentences.toughest_longer_reps
         else:
             self._adjust.reps_delta -= adjust.FEWER_REPS
             if self._target_reps is not None and self._is_in_set:
                 self._target_reps = max(self._rep, 1, self._target_reps - adjust.FEWER_REPS)
-            text = wording.GENTLEST_FEWER_REPS
+            text = self._words.sentences.gentlest_fewer_reps
         self._say(text, CueKind.ACK)
         self._record("easier" if step < 0 else "harder", to=self._variation.id,
                      is_ladder_end=True)
 
     def _slower(self, event: Event) -> None:
         if self._scale_tempo(adjust.TEMPO_STEP):
-            self._say(wording.LONGER_PHASES, CueKind.ACK)
+            self._say(self._words.sentences.longer_phases, CueKind.ACK)
 
     def _faster(self, event: Event) -> None:
         if self._scale_tempo(1 / adjust.TEMPO_STEP):
-            self._say(wording.QUICKER_PHASES, CueKind.ACK)
+            self._say(self._words.sentences.quicker_phases, CueKind.ACK)
 
     def _scale_tempo(self, factor: float) -> bool:
         """Scale every phase after the one under way; False (and says why) when it cannot."""
         if self._variation.tempo is None:
-            self._say(wording.HOLD_HAS_NO_TEMPO, CueKind.ACK)
+            self._say(self._words.sentences.hold_has_no_tempo, CueKind.ACK)
             return False
         new_factor = self._adjust.tempo_factor_after(factor)
         if new_factor is None:
-            self._say(wording.LONGEST_PHASES if factor > 1 else wording.QUICKEST_PHASES, CueKind.ACK)
+            said = self._words.sentences
+            self._say(said.longest_phases if factor > 1 else said.quickest_phases, CueKind.ACK)
             return False
         self._adjust.tempo_factor = new_factor
         if self._plan is not None and self._is_in_set and self._phase_end_s is not None:

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 
-from voicecoach.commands import Command
+from voicecoach.commands import ALWAYS_HEARD, Command
 from voicecoach.ears import Heard
 from voicecoach.echo.coach_speech import SpeakingSignal
 from voicecoach.events import CommandHeard, Snapshot
@@ -55,7 +55,22 @@ DEMO_SCRIPT: tuple[Step, ...] = (
 )
 """Start, pause, how many left, resume, easier, stop: "how many left" is asked while paused, as
 a person catching their breath would (mid-rep, the coach's counts leave no gap long enough for
-three words, and in gated mode it would not hear them over its own voice)."""
+three words, and in gated mode it would not hear them over its own voice). In another language
+the user says each command's first phrase of that language (`script_in`)."""
+
+DEMO_VOICES: Mapping[str, tuple[str, int]] = {"en": ("en-us+m3", 160)}
+"""The demo user's espeak-ng voice and speed per language; others use the language's own
+espeak-ng voice at 175 words a minute (what the Korean phrases were verified with)."""
+
+
+def script_in(phrases: Mapping[Command, Sequence[str]]) -> tuple[Step, ...]:
+    """The demo script with each step said as its command's first phrase in `phrases`."""
+    return tuple(replace(step, phrase=phrases[step.expect][0]) for step in DEMO_SCRIPT)
+
+
+def demo_voice(language: str, espeak_voice: str) -> tuple[str, int]:
+    """The espeak-ng voice and words per minute of the demo user speaking `language`."""
+    return DEMO_VOICES.get(language, (espeak_voice, 175))
 
 
 def demo_routine(routine: Routine, reps: int = 12) -> Routine:
@@ -82,6 +97,7 @@ class Attempt:
 class DemoLog:
     """What was said, heard and done, for the closing summary."""
 
+    script: tuple[Step, ...] = DEMO_SCRIPT
     attempts: list[Attempt] = field(default_factory=list)
     heard: list[tuple[float, CommandHeard]] = field(default_factory=list)
     states: list[tuple[float, State, str]] = field(default_factory=list)
@@ -91,7 +107,7 @@ class DemoLog:
     def step_results(self) -> list[tuple[Step, int, Attempt | None]]:
         """Each step with how many times it was said and the attempt that was heard (if any)."""
         results = []
-        for step in DEMO_SCRIPT:
+        for step in self.script:
             tries = [a for a in self.attempts if a.step is step]
             results.append((step, len(tries), next((a for a in tries if a.heard), None)))
         return results
@@ -120,7 +136,9 @@ class Director:
 
     def __init__(self, speak: Callable[[str], float], clock: Callable[[], float],
                  speaking: SpeakingSignal, inner: View, gate_tail_s: float,
-                 give_up: Callable[[], None]) -> None:
+                 give_up: Callable[[], None],
+                 script: tuple[Step, ...] = DEMO_SCRIPT) -> None:
+        """`script`: what the user says (`script_in` words it in the settings' language)."""
         self._speak = speak
         self._give_up = give_up
         self._clock = clock
@@ -132,7 +150,7 @@ class Director:
         self._state_since_s = 0.0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="demo-user", daemon=True)
-        self.log = DemoLog()
+        self.log = DemoLog(script)
 
     # View port ------------------------------------------------------------------------------
     def update(self, snapshot: Snapshot) -> None:
@@ -171,7 +189,7 @@ class Director:
         self._thread.join(timeout=5)
 
     def _run(self) -> None:
-        for step in DEMO_SCRIPT:
+        for step in self.log.script:
             while not self._stop.is_set():
                 if self._is_time_for(step):
                     attempt = Attempt(step, self._clock())
@@ -201,6 +219,8 @@ class Director:
         is_moving = snap.state is State.WORKING and snap.phase_end_s is not None
         if is_moving and snap.phase_end_s - now < QUIET_GAP_S:  # type: ignore[operator]
             return False
+        if step.expect in ALWAYS_HEARD:
+            return True  # heard over the coach's voice: a person wanting to stop does not wait
         return not self._speaking.is_gated(time.monotonic(), self._tail_s + REPLY_GAP_S)
 
     def _wait_heard(self, attempt: Attempt, timeout_s: float) -> bool:

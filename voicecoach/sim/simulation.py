@@ -21,7 +21,7 @@ from voicecoach.files import Settings, Verbosity
 from voicecoach.history import WorkoutSummary
 from voicecoach.ports import CueTimer, Recorder
 from voicecoach.routine import Routine
-from voicecoach.session import EstimatedCueTimer, FakePacer, Runner, Session, StartAt
+from voicecoach.session import EstimatedCueTimer, FakePacer, Runner, Session, StartAt, wording_for
 from voicecoach.views import TimelineRecord
 
 FORM_LATE_S = 0.3
@@ -35,13 +35,15 @@ class SimulationParams:
     phrases: Mapping[Command, tuple[str, ...]]
     verbosity: Verbosity = Verbosity.NORMAL
     rate_wpm: float = 165.0
+    language: str = "en"
+    """The language tag the coach speaks (`voice.language`)."""
 
     @classmethod
     def from_settings(cls, settings: Settings,
                       verbosity: Verbosity | None = None) -> SimulationParams:
         """The parameters a user's settings give (verbosity can be overridden)."""
         return cls(settings.commands, verbosity or settings.coaching.verbosity,
-                   settings.voice.rate_wpm)
+                   settings.voice.rate_wpm, settings.voice.language)
 
 
 class Timeline:
@@ -189,7 +191,8 @@ def run_simulation(
     params = (SimulationParams.from_settings(settings) if isinstance(settings, Settings)
               else settings)
     timer = cue_timer or EstimatedCueTimer(params.rate_wpm)
-    session = Session(routine, params.phrases, params.verbosity, timer, start)
+    session = Session(routine, params.phrases, params.verbosity, timer, start,
+                      words=wording_for(params.language))
     pacer = FakePacer()
     timeline = Timeline(pacer.now_s, recorder)
     voice = SimulatedVoice(timer, pacer.now_s, timeline)

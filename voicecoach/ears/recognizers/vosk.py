@@ -19,6 +19,7 @@ from voicecoach.ears.base import Recognition
 from voicecoach.ears.endpoint import Endpointer
 from voicecoach.ears.voice_activity import SpeechDetector
 from voicecoach.errors import ModelError
+from voicecoach.files.language import load_language
 
 UNKNOWN = "[unk]"
 """Vosk's garbage word: lets out-of-grammar speech land somewhere other than a command."""
@@ -44,14 +45,9 @@ MAX_UTTERANCE_S = 8.0
 """Longer speech is left to Vosk's own endpointing."""
 
 
-ENGLISH_FILLERS: tuple[str, ...] = (
-    "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
-    "lift", "lower", "slowly", "hold", "breathe", "legs", "back", "flat", "keep", "your",
-    "the", "and", "okay", "yes", "no", "good", "now", "up", "down", "set", "reps", "side",
-    "done", "great", "time", "that", "this", "is", "it", "you", "i", "a",
-)
-"""Common and workout words in the English grammar: other speech, and the coach's own cues,
-decode as these (a rejection) instead of being forced onto the nearest command."""
+ENGLISH_FILLERS: tuple[str, ...] = load_language("en").about.fillers
+"""Common and workout words in the English grammar (voicecoach/languages/en.toml): other speech,
+and the coach's own cues, decode as these (a rejection) instead of the nearest command."""
 
 
 @functools.lru_cache(maxsize=2)
@@ -89,7 +85,11 @@ class VoskRecognizer:
         self._phrases = {c: [normalize(p) for p in items] for c, items in phrases.items()}
         self._commands: frozenset[Command] = frozenset(commands or self._phrases)
         every_phrase = {p for items in self._phrases.values() for p in items}
-        self._fillers = sorted({normalize(f) for f in fillers} - every_phrase - {""})
+        # Words the model does not know are left out: Kaldi would warn about each on every swap.
+        self._fillers = sorted(f for f in {normalize(f) for f in fillers} - every_phrase - {""}
+                               if self._model.vosk_model_find_word(f) >= 0)
+        self._unknown = [UNKNOWN] if self._model.vosk_model_find_word(UNKNOWN) >= 0 else []
+        self._is_grammar_due = False
         self._recognizer = vosk.KaldiRecognizer(self._model, SAMPLE_RATE_HZ, self._grammar())
         self._recognizer.SetWords(True)
         if hasattr(self._recognizer, "SetPartialWords"):
@@ -119,13 +119,28 @@ class VoskRecognizer:
     def _grammar(self) -> str:
         words = sorted({p for c in self._commands for p in self._phrases.get(c, ())})
         # ensure_ascii=False: Vosk looks words up verbatim, so "\\uc815" would miss "정".
-        return json.dumps([*words, *self._fillers, UNKNOWN], ensure_ascii=False)
+        return json.dumps([*words, *self._fillers, *self._unknown], ensure_ascii=False)
 
     def set_commands(self, commands: Collection[Command]) -> None:
-        """Swap the grammar to these commands (takes effect from the next audio fed)."""
+        """Swap the grammar to these commands: at once when no words are being decoded, else at
+        the end of the utterance under way.
+
+        Kaldi refuses a new grammar while an utterance is open ("Can't add speaker model to
+        already running recognizer") and aborts the process; a steady microphone stream keeps
+        one open almost always, so an idle one is closed first (its result is empty).
+        """
         wanted = frozenset(commands)
-        if wanted != self._commands:
-            self._commands = wanted
+        if wanted == self._commands:
+            return
+        self._commands = wanted
+        self._is_grammar_due = True
+        if not json.loads(self._recognizer.PartialResult()).get("partial"):
+            self._recognizer.FinalResult()
+            self._swap_grammar()
+
+    def _swap_grammar(self) -> None:
+        if self._is_grammar_due:
+            self._is_grammar_due = False
             self._recognizer.SetGrammar(self._grammar())
 
     def accept(self, pcm: bytes) -> list[Recognition]:
@@ -148,6 +163,7 @@ class VoskRecognizer:
         return next((c for c in self._commands if key in self._phrases.get(c, ())), None)
 
     def _final(self, result: Mapping[str, Any]) -> list[Recognition]:
+        self._swap_grammar()  # the utterance is closed: a grammar waiting for it can go in
         fired, self._fast_fired = self._fast_fired, None
         self._partial_run = ("", 0)
         text, words = str(result.get("text", "")), list(result.get("result", []))
@@ -192,7 +208,7 @@ class VoskRecognizer:
         """
         if not text.strip():
             return None
-        command = None if UNKNOWN in text else self.command_of(text)
+        command = None if UNKNOWN in text.split() else self.command_of(text)
         spotted = None if command is not None or is_partial else self._spot(words)
         if spotted is not None:
             command, words = spotted

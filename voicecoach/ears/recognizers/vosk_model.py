@@ -63,7 +63,7 @@ def user_models_dir() -> Path:
     return paths.user_data_dir() / "models"
 
 
-def _models_in(folder: Path) -> Iterator[Path]:
+def models_in(folder: Path) -> Iterator[Path]:
     """The folder itself if it is a model, else its model subfolders (default model first)."""
     if is_vosk_model(folder):
         yield folder
@@ -78,7 +78,7 @@ def _models_in(folder: Path) -> Iterator[Path]:
 def _explicit(path_text: str, where: str) -> FoundModel:
     """A model the user named: it must exist and be a model, or the user needs to know."""
     path = Path(path_text).expanduser()
-    found = next(_models_in(path), None)
+    found = next(models_in(path), None)
     if found is None:
         problem = "does not exist" if not path.exists() else "is not a Vosk model (no am/ or conf/)"
         raise ModelError(
@@ -109,7 +109,7 @@ def find_model(cli_model: str | Path | None = None, settings_path: str = "") -> 
     if settings_path:
         return _explicit(settings_path, "settings recognition.model_path")
     for source, folder in lookup_order():
-        found = next(_models_in(folder), None)
+        found = next(models_in(folder), None)
         if found is not None:
             return FoundModel(found, source)
     return None
@@ -120,7 +120,7 @@ def installed_models(settings_path: str = "") -> list[FoundModel]:
     seen: set[Path] = set()
     found = []
     for source, folder in lookup_order(settings_path):
-        for model in _models_in(folder):
+        for model in models_in(folder):
             if model.resolve() not in seen:
                 seen.add(model.resolve())
                 found.append(FoundModel(model, source))
@@ -175,8 +175,8 @@ def _unpack(archive: Path, into: Path, url: str) -> Path:
             zipped.extractall(into)
     except zipfile.BadZipFile as exc:
         raise ModelError(f"{url} is not a valid zip archive ({exc}); try again") from exc
-    model = next(_models_in(into), None) or next(
-        (m for child in sorted(into.iterdir()) for m in _models_in(child)), None
+    model = next(models_in(into), None) or next(
+        (m for child in sorted(into.iterdir()) for m in models_in(child)), None
     )
     if model is None:
         raise ModelError(f"{url} does not contain a Vosk model (no am/ or conf/ folder)")

@@ -106,7 +106,7 @@ def test_listen_in_addressed_mode_says_which_command_lacked_the_name(
 
     settings = korean_addressed_settings("코치")
     monkeypatch.setattr(voice_in, "load_settings",
-                        lambda config=None: LoadedSettings(settings, {}, ()))
+                        lambda config=None, language=None: LoadedSettings(settings, {}, ()))
     wav = tmp_path / "addressed.wav"
     write_wav(wav, np.concatenate([speech("멈춰"), speech("코치, 멈춰"), speech("정지")]))
     assert main(["listen", "--file", str(wav), "--model", str(korean_model_dir())]) == 0

@@ -74,7 +74,7 @@ def test_download_then_listen_hears_korean_commands_with_the_downloaded_model(
                         real_load(path))
     settings = korean_settings()
     monkeypatch.setattr(voice_in, "load_settings",
-                        lambda config=None: LoadedSettings(settings, {}, ()))
+                        lambda config=None, language=None: LoadedSettings(settings, {}, ()))
     said = [Command.PAUSE, Command.RESUME, Command.HARDER, Command.STOP]
     wav = tmp_path / "commands.wav"
     write_wav(wav, np.concatenate([speech(KO_PHRASES[c][0]) for c in said]))

@@ -26,8 +26,8 @@ FUZZ = settings(
 )
 """Enough examples to hit every error path in a few seconds; CI time matters more than depth."""
 
-SHIPPED_TEXTS = [p.read_text(encoding="utf-8")
-                 for p in sorted(paths.SHIPPED_ROUTINES_DIR.glob("*.yaml"))]
+SHIPPED_PATHS = sorted(paths.SHIPPED_ROUTINES_DIR.glob("*.yaml"))
+SHIPPED_TEXTS = [p.read_text(encoding="utf-8") for p in SHIPPED_PATHS]
 SHIPPED_DATA = [yaml.safe_load(text) for text in SHIPPED_TEXTS]
 
 ROUTINE_KEYS = sorted({
@@ -141,6 +141,6 @@ def test_textually_mutated_routines(text: str) -> None:
 
 
 def test_the_property_holds_for_every_shipped_routine() -> None:
-    for text in SHIPPED_TEXTS:
-        loads_or_explains(text)
-        assert isinstance(load_routine_text(text), Routine)
+    for path, text in zip(SHIPPED_PATHS, SHIPPED_TEXTS, strict=True):
+        loads_or_explains(text)  # a translation away from its original is a located error
+        assert isinstance(load_routine_text(text, str(path)), Routine)

@@ -56,3 +56,13 @@ def test_an_unknown_id_is_one_located_line(tmp_path: Path) -> None:
 def test_a_translation_cannot_change_the_structure(tmp_path: Path) -> None:
     line = translation(tmp_path, "exercises:\n  leg-lifts:\n    sets: 5\n")
     assert "exercises.leg-lifts.sets" in line and "unknown key" in line
+
+
+def test_a_translation_without_its_original_names_its_own_file_and_field(tmp_path: Path) -> None:
+    moved = tmp_path / "leg-lifts.ko.yaml"
+    moved.write_text(KOREAN.read_text(encoding="utf-8"), encoding="utf-8")
+    with pytest.raises(RoutineError) as caught:
+        load_routine(moved)
+    assert caught.value.lines() == [
+        f"{moved}:8: translates: no such routine file beside this one (got 'leg-lifts.yaml'); "
+        "name the original routine's file, in the same folder"]

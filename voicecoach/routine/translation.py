@@ -82,6 +82,11 @@ def translated(data: dict[str, Any], lines: LineMap, source: str) -> dict[str, A
     except ValidationError as exc:
         raise RoutineError(validation_problems(exc, source, lines, _model_for)) from None
     original_path = Path(source).parent / translation.translates
+    if not original_path.is_file():
+        raise RoutineError([Problem(source, lines.get((TRANSLATES,)), TRANSLATES,
+                                    "no such routine file beside this one",
+                                    got=repr(translation.translates),
+                                    fix="name the original routine's file, in the same folder")])
     base, _, problems = parse_yaml(read_user_file(original_path, "routine", RoutineError),
                                    str(original_path))
     if problems or not isinstance(base, dict):

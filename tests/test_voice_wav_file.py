@@ -16,6 +16,8 @@ from voicecoach.voice.cue_cache import CueCache
 from voicecoach.voice.earcons import earcon_duration_s
 from voicecoach.voice.tts import open_renderer
 
+pytestmark = pytest.mark.realtime  # the WAV voice keeping real time
+
 
 def test_mix_places_each_cue_at_its_time(tmp_path):
     records = [(0.5, "440 0.5"), (2.0, Cue("660 0.5", CueKind.COUNT)), (3.25, "880 0.25")]

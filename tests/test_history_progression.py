@@ -112,3 +112,24 @@ def test_no_suggestion_contains_a_command_phrase() -> None:
         suggestion = suggest(now, previous)
         assert suggestion is not None
         assert contained_phrases(suggestion.text, phrases) == [], suggestion.text
+
+
+@pytest.mark.parametrize("code", ["en", "ko"])
+def test_every_rule_is_said_in_the_language_and_holds_no_command_phrase(code: str) -> None:
+    from voicecoach.files.language import load_language
+
+    language = load_language(code)
+    hold = result(0, 0, 0, is_hold=True, reps=0, planned=None)
+    cases = [(now, previous) for _, now, previous, _, _ in CASES] + [(hold, None)]
+    texts = []
+    for now, previous in cases:
+        suggestion = suggest(now, previous, language.templates)
+        assert suggestion is not None
+        texts.append(suggestion.text.removeprefix("Leg lifts: "))
+    assert {t: found for t in texts if (found := contained_phrases(t, language.phrases))} == {}
+    rungs = "|".join(LADDER)
+    if code == "ko":  # nothing English is left but the names from the routine
+        import re
+
+        assert [t for t in texts if re.search("[A-Za-z]", re.sub(rungs, "", t))] == []
+    assert len(set(texts)) >= 8  # one text per rule, not one for all

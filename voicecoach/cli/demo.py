@@ -85,7 +85,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
     words = wording_for(settings.voice.language)
     with ExitStack() as closing:
         history = args.history or Path(closing.enter_context(tempfile.TemporaryDirectory())) / "demo.sqlite3"
-        recorder, _ = HistoryRecorder.open(history, routine, str(routine_path), _say)
+        recorder, _ = HistoryRecorder.open(history, routine, str(routine_path), _say,
+                                           words=words.language.templates)
         closing.callback(recorder.close)
         inbox: queue.Queue[Event] = queue.Queue()
         speaking = SpeakingSignal()

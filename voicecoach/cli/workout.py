@@ -83,7 +83,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     if args.simulate and args.resume and args.history is None:
         raise UsageError("--resume with --simulate needs the --history FILE to resume from")
     with ExitStack() as closing:
-        recorder, start = _open_history(args, routine, routine_path, closing)
+        recorder, start = _open_history(args, settings, routine, routine_path, closing)
         if args.simulate:
             return _simulate(args, settings, routine, verbosity, recorder, start)
         return _run_live(args, settings, routine, verbosity, recorder, start, closing)
@@ -93,8 +93,9 @@ def _warn(text: str) -> None:
     print(f"voicecoach: {text}", file=sys.stderr, flush=True)
 
 
-def _open_history(args: argparse.Namespace, routine: Routine, routine_path: Path,
-                  closing: ExitStack) -> tuple[Recorder | None, StartAt | None]:
+def _open_history(args: argparse.Namespace, settings: Settings, routine: Routine,
+                  routine_path: Path, closing: ExitStack
+                  ) -> tuple[Recorder | None, StartAt | None]:
     """The history recorder (None for a simulation without --history) and where to resume."""
     if args.simulate and args.history is None:
         return None, None
@@ -102,7 +103,7 @@ def _open_history(args: argparse.Namespace, routine: Routine, routine_path: Path
     from voicecoach.session import StartAt
 
     recorder, point = HistoryRecorder.open(args.history, routine, str(routine_path), _warn,
-                                           resume=args.resume)
+                                           resume=args.resume, words=settings.language.templates)
     closing.callback(recorder.close)
     if point is None:
         return recorder, None

@@ -204,6 +204,19 @@ class Templates(_LanguagePart):
     summary: Text
     summary_hurt: Text
     key_cue: Text
+    progress: Text
+    """A progression suggestion for next time (history/progression.py), and its parts below."""
+    progress_hurt_stay: Text
+    progress_hurt_step_down: Text
+    progress_felt_hard: Text
+    progress_until_solid: Text
+    progress_moved_up: Text
+    progress_hold_longer: Text
+    progress_one_more_rep: Text
+    progress_clean_hardest: Text
+    progress_two_clean: Text
+    progress_clean_at: Text
+    progress_stay: Text
 
 
 TEMPLATE_FIELDS: Mapping[str, frozenset[str]] = {
@@ -236,6 +249,17 @@ TEMPLATE_FIELDS: Mapping[str, frozenset[str]] = {
     "summary_reps": frozenset({"n"}),
     "summary": frozenset({"done", "duration"}),
     "key_cue": frozenset({"variation", "cue"}),
+    "progress": frozenset({"exercise", "text"}),
+    "progress_hurt_stay": frozenset({"variation"}),
+    "progress_hurt_step_down": frozenset({"variation"}),
+    "progress_felt_hard": frozenset({"variation"}),
+    "progress_until_solid": frozenset({"variation"}),
+    "progress_moved_up": frozenset({"variation"}),
+    "progress_hold_longer": frozenset({"n"}),
+    "progress_clean_hardest": frozenset({"more"}),
+    "progress_two_clean": frozenset({"variation", "next"}),
+    "progress_clean_at": frozenset({"variation", "more"}),
+    "progress_stay": frozenset({"variation"}),
 }
 """The values each template may use; a template not listed takes none. In `plan_*` templates
 `sets` is the already worded "Three sets" (from `one_set`/`sets`), so it is text there."""

@@ -21,6 +21,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from voicecoach.files.language import Templates, load_language
+
 HOLD_STEP_S = 5
 """How much longer a hold gets when a clean workout earns "more work" (like one more rep)."""
 
@@ -94,50 +96,53 @@ class Suggestion:
     """The rung to begin with next time."""
 
 
-def suggest(result: ExerciseResult, previous: ExerciseResult | None = None) -> Suggestion | None:
-    """The change the rules in this module's docstring call for, or None if nothing was done."""
+def suggest(result: ExerciseResult, previous: ExerciseResult | None = None,
+            words: Templates | None = None) -> Suggestion | None:
+    """The change the rules in this module's docstring call for, or None if nothing was done.
+
+    `words`: the language file's templates the suggestion is said in (English by default).
+    """
     if not result.sets:
         return None
+    t = words or load_language("en").templates
     name, ladder = result.exercise, result.ladder
     last = result.sets[-1].variation_level
     lowest = min(result.levels)
 
     def make(kind: Change, level: int, text: str) -> Suggestion:
-        return Suggestion(name, kind, f"{name}: {text}", level)
+        return Suggestion(name, kind, t.progress.format(exercise=name, text=text), level)
 
     if result.safety_stops:
         if lowest == 0:
-            return make(Change.STAY, 0, f"something hurt last time: stay with {ladder[0]}, "
-                                        "and end the set if anything hurts.")
+            return make(Change.STAY, 0, t.progress_hurt_stay.format(variation=ladder[0]))
         return make(Change.STEP_DOWN, lowest - 1,
-                    f"something hurt last time: step down to {ladder[lowest - 1]} next time.")
+                    t.progress_hurt_step_down.format(variation=ladder[lowest - 1]))
     if result.easier >= 2:
         kind = Change.STEP_DOWN if lowest < result.start_level else Change.STAY
-        return make(kind, lowest, f"that felt hard, so next time begin with {ladder[lowest]}.")
+        return make(kind, lowest, t.progress_felt_hard.format(variation=ladder[lowest]))
     if result.easier == 1 or not result.is_all_full:
-        return make(Change.STAY, last, f"stay with {ladder[last]} until every set feels solid.")
+        return make(Change.STAY, last, t.progress_until_solid.format(variation=ladder[last]))
     if result.harder and len(result.levels) > 1:
         return make(Change.NEXT_VARIATION, last,
-                    f"you moved up and held it: next time begin with {ladder[last]}.")
+                    t.progress_moved_up.format(variation=ladder[last]))
     if result.is_clean:
-        more = (f"hold {HOLD_STEP_S} seconds longer" if result.is_hold
-                else "add one more rep to each set")
+        more = (t.progress_hold_longer.format(n=HOLD_STEP_S) if result.is_hold
+                else t.progress_one_more_rep)
         if last == len(ladder) - 1:
-            return make(Change.ONE_MORE_REP, last,
-                        f"every set was clean at the hardest variation; next time {more}.")
+            return make(Change.ONE_MORE_REP, last, t.progress_clean_hardest.format(more=more))
         if previous is not None and previous.is_clean and previous.levels == {last}:
-            return make(Change.NEXT_VARIATION, last + 1,
-                        f"two clean workouts in a row at {ladder[last]}: "
-                        f"next time try {ladder[last + 1]}.")
+            return make(Change.NEXT_VARIATION, last + 1, t.progress_two_clean.format(
+                variation=ladder[last], next=ladder[last + 1]))
         return make(Change.ONE_MORE_REP, last,
-                    f"every set was clean at {ladder[last]}; next time {more}.")
-    return make(Change.STAY, last, f"stay with {ladder[last]} next time.")
+                    t.progress_clean_at.format(variation=ladder[last], more=more))
+    return make(Change.STAY, last, t.progress_stay.format(variation=ladder[last]))
 
 
 def suggest_all(
-    results: list[ExerciseResult], previous: list[ExerciseResult] | None = None
+    results: list[ExerciseResult], previous: list[ExerciseResult] | None = None,
+    words: Templates | None = None,
 ) -> list[Suggestion]:
     """A suggestion per exercise done, each compared with the same exercise last time."""
     before = {r.exercise: r for r in previous or []}
-    suggestions = (suggest(r, before.get(r.exercise)) for r in results)
+    suggestions = (suggest(r, before.get(r.exercise), words) for r in results)
     return [s for s in suggestions if s is not None]

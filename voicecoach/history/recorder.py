@@ -8,6 +8,7 @@ from pathlib import Path
 
 from voicecoach.errors import HistoryError
 from voicecoach.events import CommandHeard
+from voicecoach.files.language import Templates
 from voicecoach.history.progression import Suggestion
 from voicecoach.history.records import (
     COMMAND,
@@ -29,7 +30,9 @@ class HistoryRecorder:
 
     def __init__(self, store: HistoryStore | None, routine: Routine,
                  warn: Callable[[str], None], routine_path: str = "",
-                 session_id: int | None = None) -> None:
+                 session_id: int | None = None, words: Templates | None = None) -> None:
+        """`words`: the templates progression suggestions are said in (English by default)."""
+        self._words = words
         self._store = store
         self._routine = routine
         self._warn = warn
@@ -43,7 +46,7 @@ class HistoryRecorder:
     def open(cls, path: Path | None, routine: Routine, routine_path: str,
              warn: Callable[[str], None], resume: bool = False,
              now: Callable[[], datetime] = utc_now, lock_timeout_s: float = LOCK_TIMEOUT_S,
-             ) -> tuple[HistoryRecorder, ResumePoint | None]:
+             words: Templates | None = None) -> tuple[HistoryRecorder, ResumePoint | None]:
         """A recorder for a new session, or for the unfinished one when `resume` finds it.
 
         Returns the resume point too (None: begin at the start). Any database problem is
@@ -56,11 +59,11 @@ class HistoryRecorder:
                 store.resume_session(point)
         except HistoryError as exc:
             warn(f"history is off: {exc}")
-            return cls(None, routine, warn), None
+            return cls(None, routine, warn, words=words), None
         if resume and point is None:
             warn(f"nothing to resume for {routine.name}: beginning a new workout")
         recorder = cls(store, routine, warn, routine_path,
-                       point.session_id if point is not None else None)
+                       point.session_id if point is not None else None, words)
         if point is not None:
             recorder._position = (point.exercise_index, point.set_index)
         return recorder, point
@@ -119,7 +122,7 @@ class HistoryRecorder:
         if self._store is None:
             return []
         try:
-            return self._store.suggestions(self._routine)
+            return self._store.suggestions(self._routine, self._words)
         except HistoryError as exc:
             self._turn_off(str(exc))
             return []

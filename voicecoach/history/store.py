@@ -11,6 +11,7 @@ from pathlib import Path
 
 from voicecoach.errors import HistoryError
 from voicecoach.files import paths
+from voicecoach.files.language import Templates
 from voicecoach.history.progression import ExerciseResult, SetResult, Suggestion, suggest_all
 from voicecoach.history.records import (
     COUNTED_EVENTS,
@@ -388,10 +389,11 @@ class HistoryStore:
             ))
         return results
 
-    def suggestions(self, routine: Routine) -> list[Suggestion]:
-        """The progression suggestions from the latest session of a routine (vs the one before)."""
+    def suggestions(self, routine: Routine, words: Templates | None = None) -> list[Suggestion]:
+        """The progression suggestions from the latest session of a routine (vs the one before),
+        said with `words` (the language file's templates; English by default)."""
         ids = self.latest_sessions(routine.name, 2)
         if not ids:
             return []
         previous = self.exercise_results(ids[1], routine) if len(ids) > 1 else None
-        return suggest_all(self.exercise_results(ids[0], routine), previous)
+        return suggest_all(self.exercise_results(ids[0], routine), previous, words)

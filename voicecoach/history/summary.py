@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
+from voicecoach.files.language import Templates
 from voicecoach.history.progression import ExerciseResult, SetResult, suggest_all
 from voicecoach.history.records import SET_DONE, SKIPPED, Status, locate_in_routine
 from voicecoach.routine import Routine
@@ -96,8 +97,10 @@ class _Exercise:
 class Tally:
     """Folds the session's Record actions into a WorkoutSummary (one per workout)."""
 
-    def __init__(self, routine: Routine) -> None:
+    def __init__(self, routine: Routine, words: Templates | None = None) -> None:
+        """`words`: the templates the suggestions are said in (English by default)."""
         self._routine = routine
+        self._words = words
         self._exercises = [_Exercise() for _ in routine.exercises]
 
     def add(self, kind: str, data: Mapping[str, object]) -> None:
@@ -147,7 +150,7 @@ class Tally:
                 easier=result.easier, harder=result.harder, safety_stops=result.safety_stops)
             for result, tally in zip(results, self._exercises, strict=True)
         )
-        suggestions = tuple(s.text for s in suggest_all(results))
+        suggestions = tuple(s.text for s in suggest_all(results, words=self._words))
         return WorkoutSummary(self._routine.name, outcome, round(total_s, 3), exercises,
                               suggestions)
 

@@ -133,7 +133,7 @@ class Session:
         self._out: list[Action] = []
         self._is_resumed = start is not None
         self._volume = volume or Volume()
-        self._tally = Tally(routine)
+        self._tally = Tally(routine, words.language.templates)
         self._set_began_s = 0.0
         self._set_paused_s = 0.0
         """Pauses inside the set under way: left out of its time under tension."""

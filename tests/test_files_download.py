@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import functools
 import hashlib
-import http.server
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from tests.fixtures.http_site import QuietHandler, serve
 from voicecoach.errors import ModelError
 from voicecoach.files.download import Expected, Site, download, read_small
 
@@ -18,10 +16,7 @@ SITE = Site("thing", "VOICECOACH_THING_URL")
 BODY = bytes(range(256)) * 1000
 
 
-class _Handler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args: object) -> None:
-        pass
-
+class _Handler(QuietHandler):
     def do_GET(self) -> None:
         if self.path.startswith("/moved/"):  # a mirror that sends you on, like the real sites
             self.send_response(302)
@@ -41,12 +36,8 @@ def server(tmp_path: Path) -> Iterator[str]:
     root = tmp_path / "site"
     root.mkdir()
     (root / "body.bin").write_bytes(BODY)
-    httpd = http.server.ThreadingHTTPServer(
-        ("127.0.0.1", 0), functools.partial(_Handler, directory=str(root)))
-    threading.Thread(target=httpd.serve_forever, args=(0.02,), daemon=True).start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    httpd.shutdown()
-    httpd.server_close()
+    with serve(root, _Handler) as url:
+        yield url
 
 
 def test_redirects_are_followed_and_the_file_is_checked(server, tmp_path) -> None:

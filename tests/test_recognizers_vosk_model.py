@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import functools
 import hashlib
-import http.server
 import io
 import socket
-import threading
 import time
 import zipfile
 from collections.abc import Iterator
@@ -15,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.fixtures.http_site import QuietHandler, serve
 from voicecoach.cli import main
 from voicecoach.ears.recognizers import vosk_model as models
 from voicecoach.ears.recognizers.vosk_model import KnownArchive, download_model, find_model, installed_models
@@ -36,12 +34,9 @@ def model_zip(top: str = "vosk-model-tiny", files: dict[str, bytes] | None = Non
     return buffer.getvalue()
 
 
-class _Handler(http.server.SimpleHTTPRequestHandler):
+class _Handler(QuietHandler):
     short_by = 0
     """Declare this many bytes more than are sent (a connection that breaks off)."""
-
-    def log_message(self, *args: object) -> None:
-        pass
 
     def do_GET(self) -> None:
         if self.short_by == 0:
@@ -62,14 +57,8 @@ def site(tmp_path: Path) -> Iterator[tuple[str, Path]]:
     root = tmp_path / "site"
     root.mkdir()
     (root / "vosk-model-tiny.zip").write_bytes(model_zip())
-    server = http.server.ThreadingHTTPServer(
-        ("127.0.0.1", 0), functools.partial(_Handler, directory=str(root))
-    )
-    thread = threading.Thread(target=server.serve_forever, args=(0.02,), daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}", root
-    server.shutdown()
-    server.server_close()
+    with serve(root, _Handler) as url:
+        yield url, root
 
 
 def test_download_unpacks_a_model_and_reports_progress(site, tmp_path) -> None:

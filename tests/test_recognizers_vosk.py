@@ -175,3 +175,19 @@ def test_the_coachs_own_words_join_the_grammar_but_never_as_commands() -> None:
     assert "허리" in recognizer.fillers
     assert "정지" not in recognizer.fillers, "a command phrase is never a filler"
     assert not {"lower", "slowly", "flat"} & set(recognizer.fillers), "words the model lacks"
+
+
+def test_a_stretch_decoded_alone_keeps_the_stream_and_its_clock() -> None:
+    recognizer = korean_recognizer()
+    recognizer.set_commands(STATE_GRAMMAR[State.WORKING])
+    open_words = decode(recognizer, np.concatenate([silence(0.5), speech("정지")]))
+    word = speech("정지")
+    onset_s = 20.3 + np.flatnonzero(np.abs(word) > 0.02)[0] / SAMPLE_RATE_HZ
+    again = recognizer.decode_alone(to_pcm16(np.concatenate([silence(0.3), word])),
+                                    at_s=20.0, start_s=onset_s, end_s=onset_s + 0.6)
+    assert again is not None and again.command is Command.STOP
+    assert again.start_s == pytest.approx(onset_s, abs=0.3)  # on the stream's clock
+    assert commands_of(open_words) == [Command.STOP]
+    # the stream goes on as before: its grammar and open utterance are its own
+    assert commands_of(decode(recognizer, np.concatenate([speech("어렵게"), silence(1.0)]))) == [
+        Command.HARDER]

@@ -43,3 +43,9 @@ class Recognizer(Protocol):
 
     def flush(self) -> list[Recognition]:
         """End of stream: return whatever utterance is still open."""
+
+    def decode_alone(self, pcm: bytes, at_s: float, start_s: float, end_s: float
+                     ) -> Recognition | None:
+        """What one stretch of audio, apart from the stream, was with the commands allowed now:
+        `pcm` begins at audio time `at_s`, its words ran from `start_s` to `end_s`. The stream
+        goes on untouched. The second listen over the coach's voice (ears/listener.py)."""

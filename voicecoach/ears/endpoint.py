@@ -236,6 +236,11 @@ class EndpointedRecognizer(ABC):
         as a new stream, whatever this one held."""
         return self._results(self._endpointer.close())
 
+    def decode_alone(self, pcm: bytes, at_s: float, start_s: float, end_s: float
+                     ) -> Recognition | None:
+        """One stretch of audio decoded apart from the stream (Recognizer.decode_alone)."""
+        return self.recognize(Utterance(pcm, start_s, end_s))
+
     def _results(self, utterances: list[Utterance | None]) -> list[Recognition]:
         results = []
         for utterance in utterances:

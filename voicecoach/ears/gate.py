@@ -26,6 +26,9 @@ the user's "stop" over the coach kept -0.5 to -7.4 dB (-9.6 dB in the synthetic 
 echo is louder than the word), echo that Whisper made into commands -12.3, -20 and -30 dB."""
 
 
+COACH_SPEAKING = "coach speaking"
+"""The refusal of a command that is not heard over the coach at all (gated mode)."""
+
 NOT_ADDRESSED = "not addressed"
 """How a refusal of a command said without the coach's name begins (listen always prints it)."""
 
@@ -99,7 +102,7 @@ class EchoGate:
             return "echo of the coach's cue"
         if (overlaps and not self.policy.is_barge_in and recognition.command not in ALWAYS_HEARD
                 and self._overlaps_speech(start_s, max(start_s, end_s - RUN_IN_S))):
-            return "coach speaking"
+            return COACH_SPEAKING
         return None
 
     def _not_addressed(self, text: str) -> str | None:

@@ -31,7 +31,7 @@ import numpy as np
 
 from voicecoach.audio import SAMPLE_RATE_HZ
 from voicecoach.echo.delay import INTERPOLATION_TAPS, DelayTrack, estimate_delay, read_between
-from voicecoach.echo.fit import unexplained_db
+from voicecoach.echo.fit import unexplained_db, without_played
 from voicecoach.echo.kept_energy import KeptEnergy
 from voicecoach.echo.played import JUMP_S, PlayedAudio
 from voicecoach.echo.suppressor import LATENCY_SAMPLES, ResidualEchoSuppressor
@@ -152,9 +152,24 @@ class EchoCanceller:
         if heard is None:
             return None
         samples, first = heard
-        reference = self._played.samples(first - self._max_delay,
-                                         len(samples) + self._max_delay - self._min_delay)
-        return unexplained_db(samples, reference)
+        return unexplained_db(samples, self._reference_for(samples, first))
+
+    def fitted_without_echo(self, start_s: float, end_s: float) -> np.ndarray | None:
+        """The microphone over that stretch of the output with the played sound taken away by a
+        filter fitted to it alone (fit.py), nothing turned down after: the second listen's audio
+        (ears/listener.py). None when that is no longer kept or nothing was played then."""
+        heard = self._kept.heard(start_s, end_s)
+        if heard is None:
+            return None
+        samples, first = heard
+        reference = self._reference_for(samples, first)
+        return without_played(samples, reference) if reference.any() else None
+
+    def _reference_for(self, samples: np.ndarray, first: int) -> np.ndarray:
+        """What was played from the longest delay looked for before the microphone sample at
+        clock index `first` to the shortest after the last of `samples`."""
+        return self._played.samples(first - self._max_delay,
+                                    len(samples) + self._max_delay - self._min_delay)
 
     def was_echo_found(self, start_s: float) -> bool:
         """Whether the echo's delay was known from that instant of the output on."""

@@ -7,8 +7,11 @@ echo by tens of milliseconds, and for the next second the canceller takes little
 then wrote commands ("stop") from the coach's own "three". For an utterance about to become a
 command, this module searches the whole delay range again (GCC-PHAT) and fits a short filter from
 what was played to what was heard by least squares: if that leaves little, the utterance was the
-coach's voice, wherever the canceller's estimate was. Written by hand: it is one Toeplitz solve
-on numpy, and no audio library offers "how much of this signal does that one explain".
+coach's voice, wherever the canceller's estimate was. What the fit leaves is also the second
+listen's audio (ears/listener.py): the user's words with the coach's voice taken from under them
+and nothing turned down, where the streaming canceller, lost, had left the echo and cut the word.
+Written by hand: it is one Toeplitz solve on numpy, and no audio library offers "how much of
+this signal does that one explain".
 """
 
 from __future__ import annotations
@@ -47,36 +50,44 @@ def unexplained_db(mic: np.ndarray, reference: np.ndarray) -> float:
     `mic`'s energy (0 dB: nothing explained, -30 dB: it is nearly all played sound).
 
     `reference` is what was played from the longest delay looked for before `mic`'s first
-    sample to the shortest after its last: len(reference) = len(mic) + lags - 1. When one fit
-    over the whole leaves much, pieces of about PIECE_SAMPLES are fitted each on its own too
-    (several times the cost, so only then) and the better answer stands.
+    sample to the shortest after its last: len(reference) = len(mic) + lags - 1.
     """
     mic = np.asarray(mic, dtype=np.float64)
     energy = float(np.sum(mic * mic))
-    reference = np.asarray(reference, dtype=np.float64)
-    if energy <= 0.0 or not reference.any():
+    if energy <= 0.0:
         return 0.0
-    whole = _unexplained_energy(mic, reference)
+    left = without_played(mic, reference)
+    return 10.0 * math.log10(max(float(np.sum(left * left)), 1e-12 * energy) / energy)
+
+
+def without_played(mic: np.ndarray, reference: np.ndarray) -> np.ndarray:
+    """`mic` with the best short filter of `reference` taken away (`reference` as for
+    unexplained_db): the user's words over the coach, with nothing of them turned down.
+
+    When one fit over the whole leaves much, pieces of about PIECE_SAMPLES are fitted each on its
+    own too (several times the cost, so only then) and the answer that leaves less stands.
+    """
+    mic = np.asarray(mic, dtype=np.float64)
+    reference = np.asarray(reference, dtype=np.float64)
+    energy = float(np.sum(mic * mic))
+    if energy <= 0.0 or not reference.any():
+        return mic
+    whole = _fitted_residual(mic, reference)
     n_pieces = len(mic) // PIECE_SAMPLES
-    if whole <= WELL_EXPLAINED * energy or n_pieces < 2:
-        return _db(whole, energy)
+    if float(np.sum(whole * whole)) <= WELL_EXPLAINED * energy or n_pieces < 2:
+        return whole
     lags = len(reference) - len(mic) + 1
     bounds = [len(mic) * i // n_pieces for i in range(n_pieces + 1)]
-    pieces = sum(_unexplained_energy(mic[a:b], reference[a : b + lags - 1])
-                 for a, b in itertools.pairwise(bounds))
-    return _db(min(whole, pieces), energy)
+    pieces = np.concatenate([_fitted_residual(mic[a:b], reference[a : b + lags - 1])
+                             for a, b in itertools.pairwise(bounds)])
+    return pieces if np.sum(pieces * pieces) < np.sum(whole * whole) else whole
 
 
-def _db(left: float, energy: float) -> float:
-    return 10.0 * math.log10(max(left, 1e-12 * energy) / energy)
-
-
-def _unexplained_energy(mic: np.ndarray, reference: np.ndarray) -> float:
-    """The energy of `mic` that the best short filter of `reference` leaves (all of it when the
-    piece is too short to fit or nothing was played)."""
-    energy = float(np.sum(mic * mic))
-    if energy <= 0.0 or len(mic) < 2 * (TAPS_BEFORE + TAPS_AFTER) or not reference.any():
-        return energy
+def _fitted_residual(mic: np.ndarray, reference: np.ndarray) -> np.ndarray:
+    """What the best short filter of `reference` leaves of `mic` (all of it when the piece is
+    too short to fit or nothing was played)."""
+    if len(mic) < 2 * (TAPS_BEFORE + TAPS_AFTER) or not reference.any() or not mic.any():
+        return mic
     lag, _ = estimate_delay(mic, reference)
     taps = TAPS_BEFORE + TAPS_AFTER
     padded = np.concatenate([np.zeros(taps), reference, np.zeros(taps)])
@@ -87,11 +98,10 @@ def _unexplained_energy(mic: np.ndarray, reference: np.ndarray) -> float:
     cross = np.correlate(seg, mic, "valid")
     normal = window_products(seg, len(mic), taps)
     if normal[0, 0] <= 0.0:
-        return energy
+        return mic
     normal[np.diag_indices(taps)] += LOADING * float(np.trace(normal)) / taps
     weights = np.linalg.solve(normal, cross)
-    left = mic - np.correlate(seg, weights, "valid")
-    return float(np.sum(left * left))
+    return mic - np.correlate(seg, weights, "valid")
 
 
 def window_products(seg: np.ndarray, n: int, taps: int) -> np.ndarray:

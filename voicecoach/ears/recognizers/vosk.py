@@ -157,6 +157,20 @@ class VoskRecognizer:
         self._speech_ends.close()
         return self._final(json.loads(self._recognizer.FinalResult()))
 
+    def decode_alone(self, pcm: bytes, at_s: float, start_s: float, end_s: float
+                     ) -> Recognition | None:
+        """One stretch of audio decoded by a recognizer of its own with today's grammar
+        (Recognizer.decode_alone); word times come back on the stream's audio clock."""
+        import vosk
+
+        recognizer = vosk.KaldiRecognizer(self._model, SAMPLE_RATE_HZ, self._grammar())
+        recognizer.SetWords(True)
+        recognizer.AcceptWaveform(pcm)
+        result = json.loads(recognizer.FinalResult())
+        words = [{**w, "start": float(w["start"]) + at_s, "end": float(w["end"]) + at_s}
+                 for w in result.get("result", [])]
+        return self._recognition(str(result.get("text", "")), words, False)
+
     def command_of(self, text: str) -> Command | None:
         """The command whose phrase is exactly `text` (among those in the grammar now)."""
         key = normalize(text)

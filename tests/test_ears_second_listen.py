@@ -88,8 +88,9 @@ def test_words_over_the_coach_are_decoded_again_with_the_echo_fitted_away() -> N
 
     assert [type(e) for e in posted] == [CommandHeard]
     assert posted[0].command is Command.STOP  # type: ignore[attr-defined]
-    assert [(h.rejected_because, h.is_second_listen) for h in heard] == [
-        ("not a command", False), (None, True)]
+    # one utterance, one verdict: the second listen's, with what the first one heard
+    assert [(h.rejected_because, h.is_second_listen, h.also_heard) for h in heard] == [
+        (None, True, "That's time.")]
     [(audio, at_s, start_s, end_s)] = ears.decoded_alone
     assert (start_s, end_s) == span_s and at_s == span_s[0] - 0.5
     # what was decoded again is the user's word with the coach's voice gone from under it
@@ -110,7 +111,8 @@ def test_the_coachs_voice_alone_is_not_decoded_twice() -> None:
     room = room_for(coach_track(CUES))
     ears, posted, heard = listen(room, (9.1, 9.6))
     assert posted == []
-    assert [h.is_second_listen for h in heard] == [False]
+    assert [(h.rejected_because, h.is_second_listen, h.also_heard) for h in heard] == [
+        ("not a command", False, None)]
     assert ears.decoded_alone == []
 
 
@@ -139,7 +141,7 @@ def test_whisper_hears_stop_over_the_cue_while_the_canceller_has_lost_the_echo()
     speaking.stopped(clock_s + lead_s + len(cue) / RATE_HZ)
     heard = [h for pcm, at_s in play_and_record(moved, played, clock_s=clock_s)
              for h in listener.feed(pcm, at_s)] + listener.finish()
-    print([(h.recognition.text, h.kept_db, h.rejected_because, h.is_second_listen) for h in heard])
+    print([(h.recognition.text, h.kept_db, h.rejected_because, h.also_heard) for h in heard])
     assert [e.command for e in posted if isinstance(e, CommandHeard)] == [Command.STOP]
     # the canceller, 0.3 s off, left the word too garbled to be sure of (measured: a doubtful
     # "stop", -1.7 dB kept); the fitted audio was heard as a confident one (-5.5 dB)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 from collections import deque
 from collections.abc import Callable, Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -43,7 +43,10 @@ class Heard:
     kept_db: float | None = None
     """How much of its sound the echo canceller let through (None without one)."""
     is_second_listen: bool = False
-    """Decoded again from the microphone with the coach's voice fitted away (Listener)."""
+    """The command was heard when the words were decoded again from the microphone with the
+    coach's voice fitted away (Listener._listen_again); the first listen had refused them."""
+    also_heard: str | None = None
+    """What the other listen made of the same words, when there were two."""
 
 
 class AudioClock:
@@ -209,20 +212,18 @@ class Listener:
         heard = []
         for recognition in recognitions:
             verdict = self._verdict(recognition)
-            second = self._listen_again(verdict) if verdict.rejected_because is not None else None
-            for each in (verdict, second) if second is not None else (verdict,):
-                heard.append(each)
-                if self._on_heard is not None:
-                    self._on_heard(each)
-            final = second if second is not None else verdict
-            if final.rejected_because is None and self._post is not None:
-                assert final.recognition.command is not None
-                self._post(CommandHeard(final.recognition.command, final.recognition.text,
-                                        final.recognition.confidence))
+            if verdict.rejected_because is not None:
+                verdict = self._listen_again(verdict)
+            heard.append(verdict)
+            if self._on_heard is not None:
+                self._on_heard(verdict)
+            if verdict.rejected_because is None and self._post is not None:
+                assert verdict.recognition.command is not None
+                self._post(CommandHeard(verdict.recognition.command, verdict.recognition.text,
+                                        verdict.recognition.confidence))
         return heard
 
-    def _verdict(self, recognition: Recognition, fitted_db: float | None = None,
-                 is_second_listen: bool = False) -> Heard:
+    def _verdict(self, recognition: Recognition, fitted_db: float | None = None) -> Heard:
         """The gate's and the voice lock's judgement; `fitted_db`: the echo evidence is already
         known (the second listen's audio is the fit's own)."""
         # The recognizer hears the canceller's output, which runs a little behind the microphone.
@@ -238,9 +239,9 @@ class Listener:
         rejected = self.gate.rejection(recognition, start_s, end_s, kept_db, is_echo_unknown)
         if rejected is None:
             rejected = self._voice_rejection(recognition)
-        return Heard(recognition, start_s, end_s, rejected, kept_db, is_second_listen)
+        return Heard(recognition, start_s, end_s, rejected, kept_db)
 
-    def _listen_again(self, first: Heard) -> Heard | None:
+    def _listen_again(self, first: Heard) -> Heard:
         """The second listen: words over the coach's voice that were no command, decoded again
         from the microphone with the played sound taken away by a filter fitted to them alone.
 
@@ -252,25 +253,31 @@ class Listener:
         times in 12 on recordings of four such runs. Only for words that overlap played sound
         and that the fit does not explain away (more than MIN_KEPT_DB left): the coach's own
         voice is not decoded twice.
+
+        One utterance, one verdict: the second listen's when it admits a command, else the first
+        one's; `also_heard` keeps what the other listen made of the same words.
         """
         canceller, recognition = self._echo_canceller, first.recognition
         assert first.rejected_because is not None
         if (canceller is None or recognition.start_s is None or recognition.end_s is None
                 or first.rejected_because.startswith((*REFUSALS, COACH_SPEAKING))):
-            return None
+            return first
         fitted_db = canceller.fitted_kept_db(recognition.start_s, recognition.end_s)
         if fitted_db is None or fitted_db < MIN_KEPT_DB:
-            return None
+            return first
         at_s = max(0.0, recognition.start_s - SECOND_LISTEN_PAD_S)
         audio = canceller.fitted_without_echo(
             at_s, min(self.audio_s, recognition.end_s + SECOND_LISTEN_PAD_S))
         if audio is None:
-            return None
+            return first
         again = self.recognizer.decode_alone(to_pcm16(audio), at_s, recognition.start_s,
                                              recognition.end_s)
         if again is None:
-            return None
-        return self._verdict(again, fitted_db, is_second_listen=True)
+            return first
+        second = self._verdict(again, fitted_db)
+        if second.rejected_because is None:
+            return replace(second, is_second_listen=True, also_heard=recognition.text)
+        return replace(first, also_heard=again.text)
 
     def _voice_rejection(self, recognition: Recognition) -> str | None:
         """The voice lock's refusal of an admitted command; stop and safety pass from anyone."""

@@ -104,7 +104,7 @@ class TimelineView:
             "start_s": round(now_s - (since_s - heard.start_s), 3),
             "end_s": round(now_s - (since_s - heard.end_s), 3),
             "kept_db": None if heard.kept_db is None else round(heard.kept_db, 1),
-            "second_listen": heard.is_second_listen})
+            "second_listen": heard.is_second_listen, "also_heard": heard.also_heard})
 
     def close(self) -> None:
         """Flush and close the file."""

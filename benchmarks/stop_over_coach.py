@@ -19,7 +19,7 @@ blocks in the working state's grammar. Two loops:
 Reported per loop and level: stops obeyed within 0.5 s of the word's end and at all (audio
 time: the wait for the words to end, not decoding time), with the second listen and with the
 first listen alone (the same run: the Listener marks a command only the second listen heard),
-and false accepts: any command acted on with no "stop" said in the second before (target 0).
+and false accepts: any command acted on whose words take in no spoken "stop" (target 0).
 Nothing here is fitted: the test voices are held out from every threshold, the tune voices are
 shown beside them. Prints markdown and writes JSON to benchmarks/results/.
 """
@@ -58,7 +58,7 @@ SETTLE_CUES = 3
 ON_TIME_S = 0.5
 """A stop obeyed within this long after the word's end is on time (the issue's target)."""
 ATTRIBUTION_S = 1.0
-"""A command acted on up to this long after a spoken stop ended is that stop's."""
+"""A command whose words begin up to this long after a spoken stop ended is that stop's."""
 JUMP_EVERY_S = (3.0, 6.0)
 JUMP_MS = (20.0, 60.0)
 """The moving loop: how often its delay jumps, and by how much (either way)."""
@@ -70,6 +70,11 @@ class Said:
 
     start_s: float
     end_s: float
+
+    def overlaps(self, heard: Heard) -> bool:
+        """Whether a verdict's words take in this one (a spotted "stop" may come wrapped in
+        a cue's words, so its span is wider)."""
+        return heard.start_s <= self.end_s + ATTRIBUTION_S and heard.end_s >= self.start_s - 0.2
 
 
 @dataclass
@@ -92,8 +97,8 @@ class Tally:
         self.minutes += minutes
         self.second_listens += sum(h.also_heard is not None for h in heard)
         for word in said:
-            mine = [h for h in admitted if h.recognition.command is Command.STOP
-                    and word.start_s - 0.2 <= h.end_s <= word.end_s + ATTRIBUTION_S]
+            mine = [h for h in admitted
+                    if h.recognition.command is Command.STOP and word.overlaps(h)]
             first = [h for h in mine if not h.is_second_listen]
             self.obeyed += bool(mine)
             self.obeyed_first_listen += bool(first)
@@ -101,7 +106,7 @@ class Tally:
             self.on_time_first_listen += any(h.decided_s - word.end_s <= ON_TIME_S for h in first)
         self.false_accepts += [
             h.recognition.text for h in admitted
-            if not any(w.start_s - 0.2 <= h.end_s <= w.end_s + ATTRIBUTION_S for w in said)]
+            if not any(w.overlaps(h) for w in said)]
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ when. This measures that path: false accepts that would really act.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -73,16 +73,24 @@ def hear_in_room(recognizer: Recognizer, policy: GatePolicy, track: CueTrack,
     """Play the track and listen as `voicecoach run` does: canceller, recognizer, echo gate
     (every command allowed). Without `is_echo_handled` (the baseline) the recognizer hears the
     microphone as it is and only the confidence floor applies."""
+    return [heard for heard, _ in verdicts_in_room(recognizer, policy, track, heard_in_room(track),
+                                                     is_echo_handled=is_echo_handled)]
+
+
+def verdicts_in_room(recognizer: Recognizer, policy: GatePolicy, track: CueTrack, mic: np.ndarray,
+                     commands: Collection[Command] = tuple(Command), is_echo_handled: bool = True
+                     ) -> Iterator[tuple[Heard, float]]:
+    """The same with a given microphone and command set: each verdict and the monotonic time
+    it was reached at (the end of the block that gave it)."""
     speaking = SpeakingSignal()
     canceller = EchoCanceller(speaking.audio) if is_echo_handled else None
     gate = EchoGate(speaking if is_echo_handled else None, policy,
                     echo_delay_s=(lambda: canceller.delay_s) if canceller is not None else None)
     listener = Listener(recognizer, gate, echo_canceller=canceller)
-    listener.listen_for_commands(list(Command))
-    mic = heard_in_room(track)
+    listener.listen_for_commands(commands)
     pending = sorted([(start, True, text) for text, start, _ in track.spans_s]
                      + [(end, False, text) for text, _, end in track.spans_s])
-    heard: list[Heard] = []
+    end_s = 0.0
     for at in range(0, len(mic) - BLOCK + 1, BLOCK):
         end_s = (at + BLOCK) / SAMPLE_RATE_HZ
         speaking.audio.add(track.played[at : at + BLOCK], CLOCK_S + at / SAMPLE_RATE_HZ,
@@ -93,5 +101,7 @@ def hear_in_room(recognizer: Recognizer, policy: GatePolicy, track: CueTrack,
                 speaking.started(text, CLOCK_S + moment_s)
             else:
                 speaking.stopped(CLOCK_S + moment_s)
-        heard += listener.feed(to_pcm16(mic[at : at + BLOCK]), CLOCK_S + end_s - 1 / SAMPLE_RATE_HZ)
-    return heard + listener.finish()
+        for heard in listener.feed(to_pcm16(mic[at : at + BLOCK]), CLOCK_S + end_s - 1 / SAMPLE_RATE_HZ):
+            yield heard, CLOCK_S + end_s
+    for heard in listener.finish():
+        yield heard, CLOCK_S + end_s

@@ -38,13 +38,19 @@ import numpy as np
 if __package__ in (None, ""):  # run as a script: make the project importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks.room_echo import BLOCK, CLOCK_S, DELAY_S, HISS_RMS, REFLECTIONS, CueTrack, cue_track
+from benchmarks.room_echo import (
+    CLOCK_S,
+    DELAY_S,
+    HISS_RMS,
+    REFLECTIONS,
+    CueTrack,
+    cue_track,
+    verdicts_in_room,
+)
 from benchmarks.voice_control import COACH, RESULTS_DIR, backends, load_phrases, routine_texts
-from voicecoach.audio import SAMPLE_RATE_HZ, to_pcm16
+from voicecoach.audio import SAMPLE_RATE_HZ
 from voicecoach.commands import STATE_GRAMMAR, Command
-from voicecoach.ears import EchoGate, GatePolicy, Heard, Listener, Recognizer
-from voicecoach.echo.canceller import EchoCanceller
-from voicecoach.echo.coach_speech import SpeakingSignal
+from voicecoach.ears import GatePolicy, Heard, Recognizer
 from voicecoach.sim import corpus
 from voicecoach.sim.corpus import Speaker
 from voicecoach.states import State
@@ -164,30 +170,9 @@ def with_stops(track: CueTrack, mic: np.ndarray, delay: np.ndarray, voice: Speak
 
 
 def listen(recognizer: Recognizer, track: CueTrack, mic: np.ndarray) -> list[Decided]:
-    """Play the track and listen as `voicecoach run` does while working (room_echo.hear_in_room,
-    with the time of each verdict)."""
-    speaking = SpeakingSignal()
-    canceller = EchoCanceller(speaking.audio)
-    gate = EchoGate(speaking, GatePolicy(), echo_delay_s=lambda: canceller.delay_s)
-    listener = Listener(recognizer, gate, echo_canceller=canceller)
-    listener.listen_for(State.WORKING)
-    pending = sorted([(start, True, text) for text, start, _ in track.spans_s]
-                     + [(end, False, text) for text, _, end in track.spans_s])
-    heard: list[Decided] = []
-    for at in range(0, len(mic) - BLOCK + 1, BLOCK):
-        end_s = (at + BLOCK) / SAMPLE_RATE_HZ
-        speaking.audio.add(track.played[at : at + BLOCK], CLOCK_S + at / SAMPLE_RATE_HZ,
-                           SAMPLE_RATE_HZ)
-        while pending and pending[0][0] <= end_s:
-            moment_s, is_start, text = pending.pop(0)
-            if is_start:
-                speaking.started(text, CLOCK_S + moment_s)
-            else:
-                speaking.stopped(CLOCK_S + moment_s)
-        verdicts = listener.feed(to_pcm16(np.clip(mic[at : at + BLOCK], -1, 1)),
-                                 CLOCK_S + end_s - 1 / SAMPLE_RATE_HZ)
-        heard += [Decided(**vars(h), decided_s=CLOCK_S + end_s) for h in verdicts]
-    return heard
+    """Play the track and listen as `voicecoach run` does while working."""
+    return [Decided(**vars(heard), decided_s=at_s) for heard, at_s in verdicts_in_room(
+        recognizer, GatePolicy(), track, mic, STATE_GRAMMAR[State.WORKING])]
 
 
 def run(backend: str, n_voices: int, split: corpus.Split) -> dict[str, Tally]:
@@ -207,7 +192,6 @@ def run(backend: str, n_voices: int, split: corpus.Split) -> dict[str, Tally]:
                 mic, said = with_stops(track, heard_back(track, delay, rng), delay, voice,
                                        level_db, rng)
                 recognizer = factory(phrases)
-                recognizer.set_commands(STATE_GRAMMAR[State.WORKING])
                 tally.add(said, list(listen(recognizer, track, mic)),
                           len(mic) / SAMPLE_RATE_HZ / 60)
                 print(f"  {backend} {split} {voice.label}: {tally.obeyed}/{tally.said} so far",

@@ -194,19 +194,24 @@ class Listener:
         if self._post is not None:
             self._post(MicrophoneBack())
 
-    def _echo_evidence(self, recognition: Recognition) -> tuple[float | None, bool]:
+    def _echo_evidence(self, recognition: Recognition, fitted_db: float | None = None
+                       ) -> tuple[float | None, bool]:
         """(how much of the utterance's sound the echo canceller let through, or for a would-be
         command the fitted second opinion if that let through less; whether it did not yet know
-        where the echo was when the utterance began); (None, False) without one."""
+        where the echo was when the utterance began); (None, False) without one. `fitted_db`
+        given (the second listen, whose audio is the fit's own): that is the evidence."""
         if self._echo_canceller is None or recognition.end_s is None:
             return None, False
         canceller = self._echo_canceller
         start_s = recognition.end_s if recognition.start_s is None else recognition.start_s
+        is_echo_unknown = not canceller.was_echo_found(start_s)
+        if fitted_db is not None:
+            return fitted_db, is_echo_unknown
         kept_db = canceller.kept_db(start_s, recognition.end_s)
         if kept_db is not None and recognition.command is not None:
             fitted_db = canceller.fitted_kept_db(start_s, recognition.end_s)
             kept_db = kept_db if fitted_db is None else min(kept_db, fitted_db)
-        return kept_db, not canceller.was_echo_found(start_s)
+        return kept_db, is_echo_unknown
 
     def _judge(self, recognitions: list[Recognition]) -> list[Heard]:
         heard = []
@@ -233,9 +238,7 @@ class Listener:
             self._timeline.clock_of(recognition.start_s) - late_s
             if recognition.start_s is not None else end_s
         )
-        kept_db, is_echo_unknown = self._echo_evidence(recognition)
-        if fitted_db is not None:
-            kept_db = fitted_db
+        kept_db, is_echo_unknown = self._echo_evidence(recognition, fitted_db)
         rejected = self.gate.rejection(recognition, start_s, end_s, kept_db, is_echo_unknown)
         if rejected is None:
             rejected = self._voice_rejection(recognition)

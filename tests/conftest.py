@@ -3,26 +3,12 @@
 from __future__ import annotations
 
 import os
-import signal
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-
-
-def pytest_configure(config: pytest.Config) -> None:
-    """Ctrl-C reaches the programs the tests start, however the suite itself was started.
-
-    A shell starts a background job (`.ci/test &`, nohup, some CI runners) with SIGINT ignored,
-    and an ignored signal stays ignored through every exec: each `voicecoach` a test started
-    then ignored the SIGINT that should end it, and the test timed out waiting (the calibration
-    and listen tests failed so, twice, in a background run). A handler set here is reset to the
-    default in the children instead, so they get Python's KeyboardInterrupt as from a terminal.
-    """
-    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
-        signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

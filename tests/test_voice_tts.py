@@ -3,6 +3,7 @@ and falling back from one to the next."""
 
 from __future__ import annotations
 
+import sys
 import threading
 from pathlib import Path
 
@@ -68,6 +69,22 @@ def test_pyttsx3_renders_speech_quietly(pyttsx3_renderer, tmp_path, capsys):
     assert "Audio saved" not in capsys.readouterr().out
     assert pyttsx3_renderer.version.startswith("pyttsx3-2.99/libespeak-ng-")
     assert pyttsx3_renderer.voice == "gmw/en-us"
+
+
+def test_pyttsx3_rendering_never_swaps_sys_stdout(pyttsx3_renderer, tmp_path, capsys):
+    # Swapping it from the engine thread raced with pytest's per-test capture: a stray "Audio
+    # saved to ..." turned up in a later test's output (2026-12-03).
+    stdout = sys.stdout
+    seen = set()
+    worker = threading.Thread(target=pyttsx3_renderer.render,
+                              args=("Keep your lower back pressed down " * 3, tmp_path / "a.wav"))
+    worker.start()
+    while worker.is_alive():
+        seen.add(id(sys.stdout))
+    worker.join()
+    assert seen <= {id(stdout)} and sys.stdout is stdout
+    captured = capsys.readouterr()
+    assert "Audio saved" not in captured.out + captured.err
 
 
 def test_pyttsx3_rate_changes_the_length(tmp_path):

@@ -8,7 +8,6 @@ falls back from it.
 from __future__ import annotations
 
 import atexit
-import contextlib
 import functools
 import importlib.metadata
 import shutil
@@ -16,7 +15,7 @@ import subprocess
 import sys
 import tempfile
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from pathlib import Path
@@ -71,36 +70,27 @@ def choose_voice(voices: list[VoiceInfo], wanted: str, language: str) -> str:
     )
 
 
-class _WithoutSavedNotice:
-    """sys.stdout minus the "Audio saved to PATH" line pyttsx3's espeak driver prints per file.
+SAVED_NOTICE = "Audio saved to "
+"""How the line begins that pyttsx3's espeak driver prints for every file it writes."""
 
-    The driver prints from espeak's own callback thread, so the one known line is filtered by
-    its exact text rather than by thread; everything else passes through.
+
+def _quiet_driver_prints() -> None:
+    """Drop the "Audio saved to PATH" line pyttsx3's espeak driver prints per file; its other
+    messages go to stderr, where problems belong.
+
+    The driver prints from espeak's callback thread. Swapping sys.stdout around each render
+    (what this did before) raced with whoever else swaps it: pytest's per-test capture, seen in
+    a test run as a stray "Audio saved to ..." in a later test's output. Shadowing `print` in
+    the driver's own module touches nothing else.
     """
+    from pyttsx3.drivers import espeak as driver
 
-    def __init__(self, real: Any, path: str) -> None:
-        self._real = real
-        self._notice = f"Audio saved to {path}"
-        self._in_notice = False
+    def driver_print(*args: object, **_: object) -> None:
+        line = " ".join(str(a) for a in args)
+        if not line.startswith(SAVED_NOTICE):
+            print(line, file=sys.stderr)
 
-    def write(self, text: str) -> int:
-        if text == self._notice or (self._in_notice and text == "\n"):
-            self._in_notice = text == self._notice
-            return len(text)
-        return self._real.write(text)
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._real, name)
-
-
-@contextlib.contextmanager
-def _without_saved_notice(path: str) -> Iterator[None]:
-    real = sys.stdout
-    sys.stdout = _WithoutSavedNotice(real, path)
-    try:
-        yield
-    finally:
-        sys.stdout = real
+    driver.print = driver_print  # type: ignore[attr-defined]
 
 
 @functools.cache
@@ -155,6 +145,8 @@ class Pyttsx3Renderer:
 
         if self._driver_name not in _engines:
             _engines[self._driver_name] = pyttsx3.init(driverName=self._driver_name)
+            if sys.platform.startswith("linux"):
+                _quiet_driver_prints()
         return _engines[self._driver_name]
 
     def _init_engine(self) -> str:
@@ -173,9 +165,8 @@ class Pyttsx3Renderer:
         # stop() cancels that FIFO while it is non-empty: without this wait, rate changes were
         # lost at random and an utterance was sometimes cut to 0 samples
         _espeak_library().Synchronize()
-        with _without_saved_notice(path):
-            engine.save_to_file(text, path)
-            engine.runAndWait()
+        engine.save_to_file(text, path)
+        engine.runAndWait()
 
     def render(self, text: str, path: Path) -> None:
         """Write one utterance; raises SpeechError when pyttsx3 wrote nothing usable, twice.

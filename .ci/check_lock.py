@@ -1,5 +1,5 @@
 """Fails when the virtual environment differs from requirements.lock: a package missing, at another
-version, or installed without being locked (the project itself and pip excepted)."""
+version, or installed without being locked (the project itself and its installers excepted)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ from importlib import metadata
 from pathlib import Path
 
 LOCK = Path(__file__).resolve().parent.parent / "requirements.lock"
-NOT_LOCKED = {"voicecoach", "pip"}
+NOT_LOCKED = {"voicecoach", "pip", "uv"}
+"""The project, and the installers (uv is pinned in .ci/setup.sh)."""
 
 
 def canonical(name: str) -> str:

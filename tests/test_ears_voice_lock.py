@@ -4,42 +4,33 @@ espeak-ng voices, and the listener refusing another voice's commands but never s
 from __future__ import annotations
 
 import json
-from collections.abc import Collection
 
 import numpy as np
 import pytest
 
-from voicecoach.audio import SAMPLE_RATE_HZ, to_pcm16
+from tests.fixtures.user_voice import (
+    OTHER,
+    USER,
+    ScriptedRecognizer,
+    listen_to,
+    say,
+    scripted_listener,
+    user_profile,
+)
+from voicecoach.audio import SAMPLE_RATE_HZ
 from voicecoach.commands import Command
 from voicecoach.ears import EchoGate, Heard, Listener, Recognition
-from voicecoach.ears.speaker_check import features, judge
-from voicecoach.ears.voice_lock import CALIBRATE_HINT, apply_voice_lock, calibration_hint
-from voicecoach.ears.voice_profile import (
-    FORMAT_VERSION,
-    Take,
-    VoiceProfile,
-    load_profile,
-    save_profile,
-)
+from voicecoach.ears.speaker_check import judge
+from voicecoach.ears.voice_lock import CALIBRATE_HINT, apply_voice_profile, calibration_hint
+from voicecoach.ears.voice_profile import FORMAT_VERSION, VoiceProfile, load_profile, save_profile
 from voicecoach.errors import ModelError
 from voicecoach.files import load_settings
-from voicecoach.sim.synth import synthesize
 from voicecoach.views import TimelineView, read_timeline, voice_refusal
-
-USER = ("en-us+m3", 150, 50)
-OTHER = ("en-gb+f2", 170, 70)
-
-
-def say(text: str, voice: tuple[str, int, int], speed_delta: int = 0) -> np.ndarray:
-    name, speed, pitch = voice
-    return synthesize(text, name, speed + speed_delta, pitch, lead_s=0.2, tail_s=0.3)
 
 
 @pytest.fixture(scope="module")
 def profile() -> VoiceProfile:
-    takes = {command: [Take(text, features(say(text, USER, delta))) for delta in (-10, 10)]
-             for command, text in ((Command.PAUSE, "pause"), (Command.SKIP, "skip"))}
-    return VoiceProfile.from_takes("2026-12-02T15:00", -62.0, takes)
+    return user_profile()
 
 
 def test_the_users_own_voice_passes_and_another_is_refused(profile) -> None:
@@ -91,25 +82,6 @@ def test_a_damaged_profile_is_one_line_naming_the_file_and_the_fix(tmp_path, tex
     assert "\n" not in message
 
 
-class ScriptedRecognizer:
-    """Hears, at the end of the audio, whatever command the test says was spoken."""
-
-    name = "scripted"
-
-    def __init__(self, command: Command, text: str, duration_s: float) -> None:
-        self._result = Recognition(command, text, 1.0, self.name, end_s=duration_s - 0.3,
-                                   start_s=0.1)
-
-    def set_commands(self, commands: Collection[Command]) -> None:
-        pass
-
-    def accept(self, pcm: bytes) -> list[Recognition]:
-        return []
-
-    def flush(self) -> list[Recognition]:
-        return [self._result]
-
-
 @pytest.mark.parametrize(("voice", "command", "text", "refused"), [
     (USER, Command.PAUSE, "pause", False),
     (OTHER, Command.PAUSE, "pause", True),
@@ -120,33 +92,31 @@ def test_the_locked_listener_refuses_only_other_voices_non_safety_commands(
         profile, voice, command, text, refused) -> None:
     samples = say(text, voice)
     posted: list[object] = []
-    listener = Listener(ScriptedRecognizer(command, text, len(samples) / SAMPLE_RATE_HZ),
-                        EchoGate(None), post=posted.append)
+    listener = scripted_listener(command, text, samples, posted)
     listener.lock_to(profile.judge)
-    pcm = to_pcm16(samples)
-    for offset in range(0, len(pcm), 3200):
-        listener.feed(pcm[offset:offset + 3200], 1000.0 + offset / 32000)
-    [heard] = listener.finish()
+    [heard] = listen_to(listener, samples)
     assert (heard.rejected_because or "").startswith("not your voice") is refused
     assert len(posted) == (0 if refused else 1)
 
 
-def test_the_lock_setting_locks_with_a_profile_and_says_how_to_make_one_without(
+def test_a_profile_helps_every_listener_and_the_lock_setting_locks_it(
         profile, tmp_path, monkeypatch) -> None:
     monkeypatch.setenv("VOICECOACH_DATA_DIR", str(tmp_path))
     settings = load_settings().settings
     locked = settings.model_copy(update={
         "recognition": settings.recognition.model_copy(update={"voice_lock": True})})
     listener = Listener(ScriptedRecognizer(Command.PAUSE, "pause", 1.0), EchoGate(None))
-    assert apply_voice_lock(listener, settings) is None
+    assert apply_voice_profile(listener, settings) is None
     assert calibration_hint() == CALIBRATE_HINT
-    note = apply_voice_lock(listener, locked)
+    note = apply_voice_profile(listener, locked)
     assert note == (f"recognition.voice_lock is on but there is no voice profile "
                     f"({tmp_path / 'voice-profile.json'}): run `voicecoach calibrate`; every "
                     "voice is obeyed until then")
     save_profile(profile)
     assert calibration_hint() is None
-    assert apply_voice_lock(listener, locked) == (
+    assert apply_voice_profile(listener, settings) == (
+        "your voice profile (calibrated 2026-12-02T15:00) helps hear your commands")
+    assert apply_voice_profile(listener, locked) == (
         "voice lock on: only your voice (calibrated 2026-12-02T15:00) is obeyed, except stop "
         "and safety phrases")
 

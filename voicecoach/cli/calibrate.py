@@ -1,4 +1,5 @@
-"""`voicecoach calibrate`: a spoken session that learns the user's voice for the voice lock.
+"""`voicecoach calibrate`: a spoken session that learns the user's voice, so the coach hears
+their commands better (ears/own_words.py) and, with the voice lock, obeys only them.
 
 It measures the room's noise, asks for each command twice (any of its phrases), says and shows
 what it heard, asks again after silence, noise or a wrong word, and stores the takes as the
@@ -57,10 +58,13 @@ SILENCE_DBFS = -100.0
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add `calibrate`."""
     p = subparsers.add_parser(
-        "calibrate", help="teach the coach your voice (about two minutes), for the voice lock",
+        "calibrate", help="teach the coach your voice (about two minutes): it hears you better, "
+        "and can obey only you",
         description="A spoken session: the coach measures your room's noise, then asks you to "
         "say each command twice and says what it heard. Your recordings become your voice "
-        "profile in your data folder; with the voice lock on ([recognition] voice_lock = true, "
+        "profile in your data folder. From then on, words of yours the recognizer doubts are "
+        "compared with your own recordings, and taken for a command when they clearly match "
+        "one; with the voice lock on ([recognition] voice_lock = true, "
         "or --lock) the coach then obeys only your voice, except stop and the safety phrases, "
         "which anyone may say. Ctrl-C keeps the previous profile.",
     )

@@ -25,7 +25,7 @@ from voicecoach.ears import (
     Capture,
     Heard,
     Listener,
-    apply_voice_lock,
+    apply_voice_profile,
     choose_recognizer,
     download_with_bar,
     find_model,
@@ -106,6 +106,9 @@ def _printer(origin_s: float, show_rejected: bool):
         r = heard.recognition
         line = {"t": round(heard.end_s - origin_s, 2), "command": r.command and r.command.value,
                 "text": r.text, "confidence": round(r.confidence, 3), "backend": r.backend}
+        if heard.own_words_distance is not None:  # the recognizer doubted; your takes decided
+            line |= {"heard": heard.also_heard, "own_words_distance":
+                     round(heard.own_words_distance, 2)}
         print(json.dumps(line, ensure_ascii=False), flush=True)
 
     return emit
@@ -129,9 +132,9 @@ def cmd_listen(args: argparse.Namespace) -> int:
     # the same gate_for as a workout's, so a room is tested as the workout will hear it.
     listener = Listener(recognizer, gate_for(settings, None), on_heard=_printer(origin_s, args.debug))
     listener.listen_for_commands(_commands(args.state))
-    lock_note = apply_voice_lock(listener, settings)
-    if lock_note is not None:
-        print(f"voicecoach: {lock_note}", file=sys.stderr)
+    profile_note = apply_voice_profile(listener, settings)
+    if profile_note is not None:
+        print(f"voicecoach: {profile_note}", file=sys.stderr)
     if pcm is not None:
         _listen_to_pcm(listener, pcm)
     else:

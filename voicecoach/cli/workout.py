@@ -173,11 +173,11 @@ def open_microphone(settings: Settings, args: argparse.Namespace, post: Post,
     except AudioDeviceError as exc:
         return None, str(exc)
     _warn(note)
-    from voicecoach.ears import apply_voice_lock, calibration_hint
+    from voicecoach.ears import apply_voice_profile, calibration_hint
 
-    lock_note = apply_voice_lock(ears, settings) or calibration_hint()
-    if lock_note is not None:
-        _warn(lock_note)
+    profile_note = apply_voice_profile(ears, settings) or calibration_hint()
+    if profile_note is not None:
+        _warn(profile_note)
     return ears, ""
 
 

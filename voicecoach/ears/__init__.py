@@ -15,7 +15,7 @@ from voicecoach.ears.recognizers.vosk_model import (
 )
 from voicecoach.ears.speaker_check import NOT_YOUR_VOICE
 from voicecoach.ears.typed import TypedCommands, parse_typed_command
-from voicecoach.ears.voice_lock import apply_voice_lock, calibration_hint
+from voicecoach.ears.voice_lock import apply_voice_profile, calibration_hint
 from voicecoach.ears.voice_profile import VoiceProfile, load_profile, profile_path, save_profile
 
 __all__ = [
@@ -34,7 +34,7 @@ __all__ = [
     "Recognizer",
     "TypedCommands",
     "VoiceProfile",
-    "apply_voice_lock",
+    "apply_voice_profile",
     "calibration_hint",
     "choose_recognizer",
     "download_with_bar",

@@ -26,6 +26,11 @@ the user's "stop" over the coach kept -0.5 to -7.4 dB (-9.6 dB in the synthetic 
 echo is louder than the word), echo that Whisper made into commands -12.3, -20 and -30 dB."""
 
 
+NOT_A_COMMAND = "not a command"
+"""The refusal of words the recognizer did not take for any allowed command."""
+LOW_CONFIDENCE = "confidence"
+"""How the refusal of a command heard with too little confidence begins."""
+
 COACH_SPEAKING = "coach speaking"
 """The refusal of a command that is not heard over the coach at all (gated mode)."""
 
@@ -35,6 +40,12 @@ NOT_ADDRESSED = "not addressed"
 REFUSALS: tuple[str, ...] = (NOT_ADDRESSED, NOT_YOUR_VOICE)
 """Rejections that refuse a command the user may think they gave (not noise or echo): `voicecoach
 listen` prints them even without --debug, and the live view shows them, so a user sees why."""
+
+
+def is_doubt(reason: str) -> bool:
+    """The recognizer doubted the words (no command, or too little confidence), as opposed to a
+    refusal of a command it was sure of (echo, the coach speaking, the lock, no name)."""
+    return reason == NOT_A_COMMAND or reason.startswith(f"{LOW_CONFIDENCE} ")
 
 
 @dataclass(frozen=True)
@@ -80,9 +91,10 @@ class EchoGate:
         first cue), so some of the coach's voice reached the recognizer whole.
         """
         if recognition.command is None:
-            return self._not_addressed(recognition.text) or "not a command"
+            return self._not_addressed(recognition.text) or NOT_A_COMMAND
         if recognition.confidence < self.policy.min_confidence:
-            return f"confidence {recognition.confidence:.2f} < {self.policy.min_confidence:.2f}"
+            return (f"{LOW_CONFIDENCE} {recognition.confidence:.2f} < "
+                    f"{self.policy.min_confidence:.2f}")
         if kept_db is not None and kept_db < MIN_KEPT_DB:
             return f"the coach's echo (the canceller took {-kept_db:.0f} dB of it away)"
         overlaps = self._speaking is not None and self._overlaps_speech(start_s, end_s)

@@ -11,9 +11,11 @@ import numpy as np
 
 from voicecoach.audio import SAMPLE_RATE_HZ, to_pcm16
 from voicecoach.commands import ALWAYS_HEARD, STATE_GRAMMAR, Command
+from voicecoach.ears import own_words
 from voicecoach.ears.base import Recognition, Recognizer
-from voicecoach.ears.gate import COACH_SPEAKING, MIN_KEPT_DB, REFUSALS, EchoGate
+from voicecoach.ears.gate import COACH_SPEAKING, MIN_KEPT_DB, REFUSALS, EchoGate, is_doubt
 from voicecoach.ears.speaker_check import NOT_YOUR_VOICE
+from voicecoach.ears.voice_profile import VoiceProfile
 from voicecoach.echo.canceller import EchoCanceller
 from voicecoach.events import CommandHeard, MicrophoneBack, MicrophoneLost
 from voicecoach.ports import Post
@@ -47,6 +49,9 @@ class Heard:
     coach's voice fitted away (Listener._listen_again); the first listen had refused them."""
     also_heard: str | None = None
     """What the other listen made of the same words, when there were two."""
+    own_words_distance: float | None = None
+    """The recognizer doubted the words and the user's own calibration takes decided them
+    (ears/own_words.py): how near the nearest take was."""
 
 
 class AudioClock:
@@ -131,7 +136,14 @@ class Listener:
         self.on_block: Callable[[bytes], None] | None = None
         """Sees every block before decoding (the live view's microphone meter)."""
         self._voice_check: VoiceCheck | None = None
+        self._profile: VoiceProfile | None = None
+        self._allowed: frozenset[Command] = frozenset()
+        """The commands the recognizer listens for now (what the user's takes may decide)."""
         self._recent = RecentAudio()
+
+    def use_own_words(self, profile: VoiceProfile | None) -> None:
+        """Let the user's calibration takes decide words the recognizer doubted (None: don't)."""
+        self._profile = profile
 
     def lock_to(self, check: VoiceCheck | None) -> None:
         """The voice lock: from now on commands other than stop and the safety phrases must
@@ -171,6 +183,7 @@ class Listener:
             wanted, self._wanted = self._wanted, None
         if wanted is not None:
             self.recognizer.set_commands(wanted)
+            self._allowed = wanted
         self._timeline.add(len(pcm), recorded_at_s)
         if self.on_block is not None:
             self.on_block(pcm)
@@ -219,6 +232,8 @@ class Listener:
             verdict = self._verdict(recognition)
             if verdict.rejected_because is not None:
                 verdict = self._listen_again(verdict)
+            if verdict.rejected_because is not None:
+                verdict = self._ask_own_words(verdict)
             heard.append(verdict)
             if self._on_heard is not None:
                 self._on_heard(verdict)
@@ -281,6 +296,27 @@ class Listener:
         if second.rejected_because is None:
             return replace(second, is_second_listen=True, also_heard=recognition.text)
         return replace(first, also_heard=again.text)
+
+    def _ask_own_words(self, first: Heard) -> Heard:
+        """Words the recognizer doubted, decided by the user's own calibration takes when they
+        clearly match one allowed command (own_words.py); the gate and the voice lock still judge
+        that command as they would the recognizer's. In addressed mode only stop and the safety
+        phrases may be taken so: the takes hold no name."""
+        profile, recognition = self._profile, first.recognition
+        assert first.rejected_because is not None
+        if profile is None or recognition.end_s is None or not is_doubt(first.rejected_because):
+            return first
+        allowed = self._allowed if self.gate.policy.name is None else self._allowed & ALWAYS_HEARD
+        match = own_words.nearest(profile, self.audio_of(recognition), allowed, recognition.text)
+        if match is None or not match.is_clear:
+            return first
+        # The takes' rule has decided: the recognizer's doubt is what is overruled.
+        taken = replace(recognition, command=match.command, text=match.text, confidence=1.0,
+                        is_spotted=False, sound_distance=0.0)
+        second = self._verdict(taken)
+        if second.rejected_because is not None:
+            return first
+        return replace(second, also_heard=recognition.text, own_words_distance=match.distance)
 
     def _voice_rejection(self, recognition: Recognition) -> str | None:
         """The voice lock's refusal of an admitted command; stop and safety pass from anyone."""

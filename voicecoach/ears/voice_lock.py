@@ -1,4 +1,5 @@
-"""Turning the voice lock on for a workout or `voicecoach listen`: the profile, or why not."""
+"""Putting the voice profile to work in a workout or `voicecoach listen`: the user's takes decide
+words the recognizer doubted, and the voice lock (when asked for) refuses other voices."""
 
 from __future__ import annotations
 
@@ -10,18 +11,23 @@ CALIBRATE_HINT = ("tip: `voicecoach calibrate` (about two minutes) teaches the c
                   "and offers a voice lock that ignores other people's commands")
 
 
-def apply_voice_lock(listener: Listener, settings: Settings) -> str | None:
-    """Lock `listener` to the calibrated voice when recognition.voice_lock asks for it.
+def apply_voice_profile(listener: Listener, settings: Settings) -> str | None:
+    """Give `listener` the calibrated profile, and lock it to that voice when
+    recognition.voice_lock asks for it.
 
-    Returns one line for the user (what the lock does, or why it is off), or None when the
-    lock is not wanted. A damaged profile is a ModelError naming the file and the fix.
+    Returns one line for the user (what the profile does, or why the lock is off), or None when
+    there is no profile and no lock is wanted. A damaged profile is a ModelError naming the file
+    and the fix.
     """
-    if not settings.recognition.voice_lock:
-        return None
     profile = load_profile()
     if profile is None:
+        if not settings.recognition.voice_lock:
+            return None
         return (f"recognition.voice_lock is on but there is no voice profile ({profile_path()}): "
                 "run `voicecoach calibrate`; every voice is obeyed until then")
+    listener.use_own_words(profile)
+    if not settings.recognition.voice_lock:
+        return (f"your voice profile (calibrated {profile.created}) helps hear your commands")
     listener.lock_to(profile.judge)
     return (f"voice lock on: only your voice (calibrated {profile.created}) is obeyed, "
             "except stop and safety phrases")

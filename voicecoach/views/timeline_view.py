@@ -104,7 +104,9 @@ class TimelineView:
             "start_s": round(now_s - (since_s - heard.start_s), 3),
             "end_s": round(now_s - (since_s - heard.end_s), 3),
             "kept_db": None if heard.kept_db is None else round(heard.kept_db, 1),
-            "second_listen": heard.is_second_listen, "also_heard": heard.also_heard})
+            "second_listen": heard.is_second_listen, "also_heard": heard.also_heard,
+            "own_words_distance": None if heard.own_words_distance is None
+            else round(heard.own_words_distance, 2)})
 
     def close(self) -> None:
         """Flush and close the file."""

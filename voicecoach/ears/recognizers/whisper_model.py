@@ -86,6 +86,8 @@ class Transcript:
     """exp(mean log probability of the tokens written)."""
     no_speech: float
     """Whisper's own probability that the audio held no speech at all."""
+    words_s: tuple[float, float] | None = None
+    """Where the written words begin and end in the audio, in seconds (when asked for)."""
 
 
 class Transcriber:
@@ -107,8 +109,13 @@ class Transcriber:
         self._suppressed = list(self._tokenizer.non_speech_tokens)
         self._prompts: dict[str, list[int]] = {}
 
-    def transcribe(self, pcm: bytes, prompt: str = "", max_new_tokens: int = 12) -> Transcript:
-        """One utterance of 16 kHz 16-bit PCM -> transcript; `prompt` steers the wording."""
+    def transcribe(self, pcm: bytes, prompt: str = "", max_new_tokens: int = 12, *,
+                   find_words: bool = False) -> Transcript:
+        """One utterance of 16 kHz 16-bit PCM -> transcript; `prompt` steers the wording.
+
+        `find_words` also aligns the written words with the audio (Whisper's cross-attention,
+        as faster-whisper's word timestamps): one more decoder pass, for long utterances only.
+        """
         import ctranslate2
 
         audio = np.frombuffer(pcm, dtype="<i2").astype(np.float32) / 32768.0
@@ -117,15 +124,28 @@ class Transcriber:
         window[: min(len(audio), len(window))] = audio[: len(window)]
         # Padding the audio (not the features) keeps Whisper's per-clip level normalization right.
         features = self._model.feature_extractor(window, padding=0)[:, :n_frames]
+        encoded = self._model.model.encode(
+            ctranslate2.StorageView.from_array(np.ascontiguousarray(features[None])))
         tokens = self._prompt_tokens(prompt)
         result = self._model.model.generate(
-            ctranslate2.StorageView.from_array(np.ascontiguousarray(features[None])),
-            [tokens], beam_size=self._beam_size, max_length=len(tokens) + max_new_tokens,
+            encoded, [tokens], beam_size=self._beam_size, max_length=len(tokens) + max_new_tokens,
             return_scores=True, return_no_speech_prob=True, suppress_tokens=self._suppressed,
         )[0]
-        text = self._tokenizer.decode([t for t in result.sequences_ids[0]
-                                       if t < self._tokenizer.eot])
-        return Transcript(text.strip(), math.exp(result.scores[0]), result.no_speech_prob)
+        text_tokens = [t for t in result.sequences_ids[0] if t < self._tokenizer.eot]
+        text = self._tokenizer.decode(text_tokens)
+        words_s = self._words_s(text_tokens, encoded, n_frames) if find_words else None
+        return Transcript(text.strip(), math.exp(result.scores[0]), result.no_speech_prob,
+                          words_s)
+
+    def _words_s(self, text_tokens: list[int], encoded: Any,
+                 n_frames: int) -> tuple[float, float] | None:
+        """Start of the first written word and end of the last, in seconds into the audio."""
+        if not text_tokens:
+            return None
+        words = self._model.find_alignment(self._tokenizer, [text_tokens], encoded, n_frames)[0]
+        if not words:
+            return None
+        return float(words[0]["start"]), float(words[-1]["end"])
 
     def _prompt_tokens(self, prompt: str) -> list[int]:
         """The decoder's start: previous-text prompt, then "English, transcribe, no timestamps"."""

@@ -253,9 +253,14 @@ def build_package(source: Source, phrases: Mapping[Command, Sequence[str]], cach
                 if fraction >= MIN_SPEECH_FRACTION:
                     arrays[f"a{len(arrays)}"] = np.round(level(samples) * 32767).astype(np.int16)
                     meta[-1]["key"] = f"a{len(arrays) - 1}"
-    tmp_out = out.with_suffix(".tmp.npz")
+    # Names of this process's own: two benchmarks building the same cache at once (seen: one
+    # read the other's half-written archive) each write whole files, then swap them in, the
+    # archive last, since its presence says the cache is complete.
+    tmp_out = out.with_suffix(f".{os.getpid()}.tmp.npz")
+    tmp_meta = out.with_suffix(f".{os.getpid()}.tmp.json")
     np.savez_compressed(tmp_out, **arrays)
-    out.with_suffix(".json").write_text(json.dumps(meta, indent=1))
+    tmp_meta.write_text(json.dumps(meta, indent=1))
+    tmp_meta.replace(out.with_suffix(".json"))
     tmp_out.replace(out)
     return out
 

@@ -64,12 +64,7 @@ def test_every_phrase_is_recognized_from_at_least_two_voices(
     assert len(heard_by) == 2, f"{text!r} missed by {missed}"
 
 
-HEARD_THROUGH = [kind for kind in Noise if kind is not Noise.BABBLE]
-"""Other people talking at 10 dB SNR is still beyond it (the benchmark: 44 % of commands), as
-issue #14 records; every other noise kind must let a command through."""
-
-
-@pytest.mark.parametrize("kind", HEARD_THROUGH)
+@pytest.mark.parametrize("kind", list(Noise))
 def test_a_command_in_noise_at_10_db_is_still_recognized(
     ears: WhisperRecognizer, kind: Noise
 ) -> None:
@@ -78,6 +73,44 @@ def test_a_command_in_noise_at_10_db_is_still_recognized(
     speech = VOICES[1].say("take a break", lead_s=4.0, tail_s=0.6)
     noisy = mix_noise(speech, kind, 10.0, np.random.default_rng(3))
     assert commands_in(hear(ears, noisy)) == [Command.REST]
+
+
+def babble_then(text: str, speaker: corpus.Speaker = VOICES[0], seed: int = 3) -> np.ndarray:
+    """`text` said after 4 s of other people talking at 10 dB, who go on talking through it: the
+    endpointer hears one long utterance (they are speech too)."""
+    return mix_noise(speaker.say(text, lead_s=4.0, tail_s=0.6), Noise.BABBLE, 10.0,
+                     np.random.default_rng(seed))
+
+
+def test_the_written_words_of_a_long_utterance_are_found_in_it(model: Any) -> None:
+    from voicecoach.ears.recognizers.whisper_model import Transcriber
+
+    noisy = babble_then("take a break")
+    prompt = prompt_for([p for items in PHRASES.values() for p in items])  # as the recognizer's
+    transcript = Transcriber(model).transcribe(to_pcm16(noisy), prompt, find_words=True)
+    assert command_text(transcript.text) == "take a break"
+    assert transcript.words_s is not None
+    start_s, end_s = transcript.words_s
+    # said from 4.0 s to 5.24 s; without the trimming the first word began at 0 s and the full
+    # stop ran to the end of the audio (5.8 s)
+    assert 3.0 < start_s < 4.2 and 5.0 < end_s < 5.5, transcript.words_s
+
+
+def test_a_command_inside_other_peoples_talk_is_judged_by_its_own_words(
+    ears: WhisperRecognizer,
+) -> None:
+    ears.set_commands(list(Command))
+    results = hear(ears, babble_then("what's next", seed=4))
+    assert results[0].end_s - results[0].start_s > 2.5, "the test needs one long utterance"
+    assert commands_in(results) == [Command.WHATS_NEXT]
+
+
+def test_a_sound_alike_inside_other_peoples_talk_is_refused(ears: WhisperRecognizer) -> None:
+    # "Easy." for "easier" counts in a short utterance; inside long talk only exact words do
+    ears.set_commands(list(Command))
+    results = hear(ears, babble_then("easier", VOICES[1], seed=4))
+    assert [command_text(r.text) for r in results] == ["easy"]
+    assert commands_in(results) == []
 
 
 def test_the_coachs_short_cues_give_no_command(ears: WhisperRecognizer) -> None:

@@ -23,6 +23,8 @@ FRAMES_PER_S = 100
 MAX_FRAMES = 3000
 """Whisper's full 30 s window, the most the encoder takes."""
 WINDOW_S = 10.0
+MAX_MEDIAN_WORD_S = 0.7
+"""faster-whisper's cap on the median word length when it trims an over-long first word."""
 
 CPU_THREADS = 1
 """Threads Whisper decodes with. A command is too short to share: one thread decoded "my back
@@ -133,19 +135,32 @@ class Transcriber:
         )[0]
         text_tokens = [t for t in result.sequences_ids[0] if t < self._tokenizer.eot]
         text = self._tokenizer.decode(text_tokens)
-        words_s = self._words_s(text_tokens, encoded, n_frames) if find_words else None
+        audio_frames = min(n_frames, len(audio) // HOP)
+        words_s = self._words_s(text_tokens, encoded, audio_frames) if find_words else None
         return Transcript(text.strip(), math.exp(result.scores[0]), result.no_speech_prob,
                           words_s)
 
     def _words_s(self, text_tokens: list[int], encoded: Any,
-                 n_frames: int) -> tuple[float, float] | None:
-        """Start of the first written word and end of the last, in seconds into the audio."""
+                 audio_frames: int) -> tuple[float, float] | None:
+        """Start of the first written word and end of the last, in seconds into the audio.
+
+        The alignment's path runs from the audio's start to its end, so speech around the words
+        (other people talking) lengthens the first and last word: each is cut to twice the
+        median word length (at most 1.4 s), as faster-whisper's word timestamps do.
+        """
         if not text_tokens:
             return None
-        words = self._model.find_alignment(self._tokenizer, [text_tokens], encoded, n_frames)[0]
+        aligned = self._model.find_alignment(self._tokenizer, [text_tokens], encoded,
+                                             audio_frames)[0]
+        # a full stop is a "word" of its own here, lasting to the end of the audio
+        words = [w for w in aligned if any(c.isalnum() for c in w["word"])]
         if not words:
             return None
-        return float(words[0]["start"]), float(words[-1]["end"])
+        lengths = [float(w["end"]) - float(w["start"]) for w in words]
+        longest_s = 2 * min(MAX_MEDIAN_WORD_S, float(np.median(lengths)))
+        first, last = words[0], words[-1]
+        return (max(float(first["start"]), float(first["end"]) - longest_s),
+                min(float(last["end"]), float(last["start"]) + longest_s))
 
     def _prompt_tokens(self, prompt: str) -> list[int]:
         """The decoder's start: previous-text prompt, then "English, transcribe, no timestamps"."""

@@ -4,7 +4,8 @@ A synthesized user (espeak-ng) answers the spoken prompts through the private Pu
 microphone, Whisper tiny.en hears them (what `--offline` picks without a Vosk model), the coach's
 prompts play on the virtual speaker. One answer is the wrong word and must get the retry prompt.
 Then `voicecoach listen`, locked, obeys the user's "pause" and another voice's "stop" but refuses
-the other voice's "pause"; and Ctrl-C in a second calibration leaves the profile as it was.
+the other voice's "pause"; a locked workout (`voicecoach run`) does the same; and Ctrl-C in a
+second calibration leaves the profile as it was.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import REPO_ROOT
+from tests.fixtures.e2e import HEARD_WITHIN_S, TRIES, USER_VOICE, workout
 from tests.fixtures.pulse import MIC_RATE_HZ, PulseServer, pulse_fixture, write_wav
 from voicecoach.sim.synth import synthesize
 
@@ -115,11 +117,12 @@ def start(pulse: PulseServer, tmp_path: Path, *args: str) -> Iterator[Calibrate]
 
 @pytest.fixture(scope="module")
 def calibrated(pulse, tmp_path_factory) -> tuple[Path, list[str]]:
-    """One calibration of "pause" by the user (kept short: CI time); the second answer is the
-    wrong word and must be asked for again."""
+    """One calibration of "start" and "pause" by the user (kept short: CI time; a locked workout
+    needs both); the fourth answer is the wrong word and must be asked for again."""
     tmp_path = tmp_path_factory.mktemp("calibrate")
-    answers = [("pause", "pause"), ("pause", "skip"), ("pause", "pause")]
-    with start(pulse, tmp_path, "calibrate", "--commands", "pause", "--lock") as run:
+    answers = [("start", "start"), ("start", "start"), ("pause", "pause"), ("pause", "skip"),
+               ("pause", "pause")]
+    with start(pulse, tmp_path, "calibrate", "--commands", "start,pause", "--lock") as run:
         for wanted, said in answers:
             assert run.next_line("listening: ").startswith(f"listening: {wanted} ")
             say(pulse, tmp_path, said, USER)
@@ -136,7 +139,8 @@ def test_calibration_writes_the_profile_and_asks_again_after_a_wrong_word(calibr
     assert lines[wrong + 3] == "listening: pause (take 2 of 2)"
     profile = json.loads((tmp_path / "data" / "voice-profile.json").read_text())
     assert profile["version"] == 1
-    assert {name: len(body["takes"]) for name, body in profile["commands"].items()} == {"pause": 2}
+    assert {name: len(body["takes"]) for name, body in profile["commands"].items()} == {
+        "start": 2, "pause": 2}
     assert "voice_lock = true" in (tmp_path / "conf" / "voicecoach.toml").read_text()
 
 
@@ -168,6 +172,40 @@ def test_locked_listening_refuses_another_voices_pause_but_obeys_its_stop(
     heard = [json.loads(line)["command"] for line in out.splitlines() if line.startswith("{")]
     assert heard == ["pause", "stop"], stderr.read_text()
     assert "ignored 'Pause.' (not your voice: distance" in stderr.read_text()
+
+
+def test_a_locked_workout_obeys_its_user_and_anyones_stop_but_not_anothers_pause(
+        pulse, calibrated, monkeypatch) -> None:
+    tmp_path, _ = calibrated
+    assert USER[0] == USER_VOICE, "the workout's commands must be said by the calibrated voice"
+    monkeypatch.setenv("VOICECOACH_DATA_DIR", str(tmp_path / "data"))  # the run inherits them
+    monkeypatch.setenv("VOICECOACH_CONFIG_DIR", str(tmp_path / "conf"))  # voice_lock = true
+    room = tmp_path / "workout"
+    room.mkdir()
+    with workout(pulse, room, reps=8) as run:
+        assert "voice lock on: only your voice" in run.stderr.read_text()
+        assert run.command("start", "start", when=run.quiet).state == "count_in"
+        refusals: list[str] = []
+        for _ in range(TRIES):  # the other voice's words must be heard to be refused
+            run.wait_for(run.in_phase("lower"), 30.0, "a moment for the other voice")
+            before = len(run.timeline.records)
+            say(pulse, room, "pause", OTHER)
+            time.sleep(HEARD_WITHIN_S)
+            run.timeline.poll()
+            later = run.timeline.records[before:]
+            assert not [r for r in later if r.event == "command"], run.report()
+            refusals = [r.detail for r in later
+                        if r.event == "heard" and (r.detail or "").startswith("not your voice")]
+            if refusals:
+                break
+        assert refusals, f"the other voice's pause was never heard: {run.report()}"
+        pause = run.command("pause", "pause", when=run.in_phase("lower"))
+        assert pause.state == "paused"
+        run.wait_for(run.quiet, 10.0, "the coach quiet while paused")
+        say(pulse, room, "stop", OTHER)
+        stop = run.wait_for_record("command", 10.0, detail="stop")
+        assert stop.state == "stopped"
+        assert run.wait_exit() == 0
 
 
 def test_ctrl_c_during_calibration_leaves_the_profile_intact(pulse, calibrated) -> None:

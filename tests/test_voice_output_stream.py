@@ -197,7 +197,7 @@ def test_the_speaker_is_back_only_once_it_plays_steadily() -> None:
     assert lines_of(printed)[1:] == ["the speaker (fake speaker) is back: speaking again"]
 
 
-def test_a_speaker_that_ran_dry_says_so_when_it_closes() -> None:
+def test_a_speaker_that_ran_dry_says_so_when_it_closes(capsys) -> None:
     output, printed, events = FakeOutput(), io.StringIO(), []
     player = fake_player(output, printed, events)
     try:
@@ -206,19 +206,20 @@ def test_a_speaker_that_ran_dry_says_so_when_it_closes() -> None:
         assert not player.is_lost, "a device that ran dry is still there"
     finally:
         player.close()
-    assert lines_of(printed) == [
-        "the speaker ran dry 3 time(s): the computer was too busy to feed it in time, so the "
-        "coach's voice had short gaps (closing other programs helps)"]
+    assert capsys.readouterr().err == (
+        "voicecoach: the speaker ran dry 3 time(s): the computer was too busy to feed it in "
+        "time, so the coach's voice had short gaps (closing other programs helps)\n")
+    assert printed.getvalue() == ""
 
 
-def test_a_speaker_that_never_ran_dry_closes_without_a_word() -> None:
+def test_a_speaker_that_never_ran_dry_closes_without_a_word(capsys) -> None:
     output, printed, events = FakeOutput(), io.StringIO(), []
     player = fake_player(output, printed, events)
     player.say(Cue("440 0.2", C))
     assert player.wait_idle(2.0)
     player.close()
     assert player.underruns == 0
-    assert printed.getvalue() == ""
+    assert capsys.readouterr().err == ""
 
 
 def test_closing_while_the_speaker_is_lost_stops_the_retries() -> None:
@@ -310,7 +311,7 @@ def test_unloading_the_sink_prints_cues_and_loading_it_again_brings_the_voice_ba
 
 
 @pytest.mark.audio
-def test_a_real_speaker_starved_of_the_gil_counts_the_gap_and_plays_on(pulse) -> None:
+def test_a_real_speaker_starved_of_the_gil_counts_the_gap_and_plays_on(pulse, capsys) -> None:
     printed, events = io.StringIO(), []
     player = SoundDevicePlayer(ToneCues(), None, 1.0, events.append,
                                fallback=PrintedVoice(events.append, printed))
@@ -324,7 +325,7 @@ def test_a_real_speaker_starved_of_the_gil_counts_the_gap_and_plays_on(pulse) ->
         assert not player.is_lost
     finally:
         player.close()
-    assert "the speaker ran dry" in printed.getvalue()
+    assert "voicecoach: the speaker ran dry" in capsys.readouterr().err
 
 
 def test_a_process_with_a_speaker_switches_the_gil_often_enough_for_its_callback() -> None:

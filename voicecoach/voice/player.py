@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import threading
 import time
 
@@ -134,8 +135,8 @@ class SoundDevicePlayer:
         """Stop playing at once and release the device; say if the voice had gaps."""
         self._speaker.close()
         self.mixer.stop(time.monotonic())
-        if self.underruns:
-            self._fallback.notice(
-                f"the speaker ran dry {self.underruns} time(s): the computer was too busy to feed "
-                "it in time, so the coach's voice had short gaps (closing other programs helps)")
+        if self.underruns:  # a warning on stderr, like the others: the cues' lines stay clean
+            print(f"voicecoach: the speaker ran dry {self.underruns} time(s): the computer was "
+                  "too busy to feed it in time, so the coach's voice had short gaps (closing "
+                  "other programs helps)", file=sys.stderr)
         self._fallback.close()

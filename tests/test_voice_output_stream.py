@@ -312,16 +312,15 @@ def test_unloading_the_sink_prints_cues_and_loading_it_again_brings_the_voice_ba
 
 @pytest.mark.audio
 def test_a_real_speaker_starved_of_the_gil_counts_the_gap_and_plays_on(pulse, capsys) -> None:
-    printed, events = io.StringIO(), []
-    player = SoundDevicePlayer(ToneCues(), None, 1.0, events.append,
-                               fallback=PrintedVoice(events.append, printed))
+    events: list[Event] = []
+    player = SoundDevicePlayer(ToneCues(), None, 1.0, events.append)
     try:
         player.say(Cue("440 1.5", F))
         assert wait_until(lambda: SpeechStarted("440 1.5") in events, 2.0)
-        assert player.underruns == 0
+        before = player.underruns  # a loaded machine may already have run it dry
         sum(range(30_000_000))  # one C call: the callback waits for the GIL for ~0.3 s
         assert wait_until(lambda: SpeechFinished("440 1.5") in events, 3.0)
-        assert player.underruns >= 1
+        assert player.underruns > before
         assert not player.is_lost
     finally:
         player.close()

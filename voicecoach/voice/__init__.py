@@ -1,7 +1,7 @@
 """The coach's voice: text to speech, cached cue audio, the mixer and the sound card stream."""
 
 from voicecoach.voice.cue_cache import CueCache, Progress, open_cache
-from voicecoach.voice.factory import open_voice
+from voicecoach.voice.factory import open_voice, say_ahead_s
 from voicecoach.voice.mixer import CueMixer
 from voicecoach.voice.player import SoundDevicePlayer
 from voicecoach.voice.printed import PrintedVoice
@@ -21,4 +21,5 @@ __all__ = [
     "mix_timeline",
     "open_cache",
     "open_voice",
+    "say_ahead_s",
 ]

@@ -46,3 +46,11 @@ def open_voice(
 
         return PrintedVoice(post=post), f"{exc}: cues will be printed"
     return player, f"speaking through {player.device_name}"
+
+
+def say_ahead_s(voice: Voice) -> float:
+    """How long before its time a cue must be said to be heard on time: the speaker's buffer.
+    Nothing for printed cues or a WAV file, which are written at the clock's own time."""
+    from voicecoach.voice.player import SoundDevicePlayer
+
+    return voice.latency_s if isinstance(voice, SoundDevicePlayer) else 0.0

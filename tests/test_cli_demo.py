@@ -16,7 +16,8 @@ from voicecoach.audio import read_wav_16k
 from voicecoach.commands import Command
 from voicecoach.ears import Heard, Recognition
 from voicecoach.events import CommandHeard
-from voicecoach.sim.demo import DEMO_SCRIPT, Attempt, DemoLog
+from voicecoach.files import load_settings
+from voicecoach.sim.demo import DEMO_SCRIPT, Attempt, DemoLog, script_in
 
 
 def test_a_step_said_twice_counts_once_heard_and_keeps_what_was_ignored() -> None:
@@ -32,6 +33,16 @@ def test_a_step_said_twice_counts_once_heard_and_keeps_what_was_ignored() -> Non
         ("start", 1, True), ("pause", 2, False)]
     assert log.ignored_during(pause) == [ignored]  # not the one from before the first try
     assert not log.is_all_heard
+
+
+def test_the_addressed_demo_user_begins_each_command_with_the_name_but_stop() -> None:
+    said = {step.expect: step.phrase for step in script_in(load_settings().settings.commands,
+                                                           "coach")}
+    assert said[Command.PAUSE] == "coach, pause"
+    assert said[Command.HOW_MANY_LEFT] == "coach, how many left"
+    assert said[Command.STOP] == "stop"  # anyone may say it, with no name
+    assert [step.phrase for step in script_in(load_settings().settings.commands)] == [
+        step.phrase for step in DEMO_SCRIPT]
 
 
 @pytest.mark.slow

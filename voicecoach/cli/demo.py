@@ -18,7 +18,7 @@ from voicecoach.commands import Command
 from voicecoach.echo.coach_speech import SpeakingSignal
 from voicecoach.errors import AudioDeviceError
 from voicecoach.events import CommandHeard, Event
-from voicecoach.files import Backend, Settings, load_settings
+from voicecoach.files import Backend, ListeningMode, Settings, load_settings
 from voicecoach.routine import find_routine, load_routine
 
 DEFAULT_WAV = Path("voicecoach-demo.wav")
@@ -45,6 +45,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    "Vosk when a model is found, else Whisper, else pocketsphinx)")
     p.add_argument("--history", type=Path, metavar="FILE",
                    help="save the demo session here (default: a temporary file)")
+    p.add_argument("--addressed", action="store_true",
+                   help='listen as recognition.listening_mode = "addressed" does: the demo user '
+                   'begins each command with the coach\'s name ("coach, pause"), except stop, '
+                   "which anyone may say bare (default: the listening mode from settings)")
     p.set_defaults(func=cmd_demo)
 
 
@@ -72,6 +76,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     """Run the demo session and print its summary; exit 1 if a spoken command was missed."""
     from voicecoach.cli.workout import _prepare_cues, show_summary
     from voicecoach.ears import Listener, choose_recognizer, gate_for
+    from voicecoach.ears.factory import heard_phrases
     from voicecoach.history import HistoryRecorder
     from voicecoach.session import Runner, SchedulerPacer, Session, wording_for
     from voicecoach.sim import Director, VirtualMicrophone, demo_routine
@@ -80,6 +85,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from voicecoach.voice import PrintedVoice, open_voice, say_ahead_s
 
     settings = load_settings(args.config, args.language).settings
+    if args.addressed:
+        settings = settings.model_copy(update={"recognition": settings.recognition.model_copy(
+            update={"listening_mode": ListeningMode.ADDRESSED})})
     routine_path = find_routine("leg-lifts", settings.voice.language)
     routine = demo_routine(load_routine(routine_path))
     words = wording_for(settings.voice.language)
@@ -99,7 +107,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
                                              may_download=False, cue_texts=words.all_texts(routine))
         _say(note)
         pacer = SchedulerPacer(say_ahead_s=say_ahead_s(voice))
-        view = open_view(pacer.now_s, routine, is_quiet=args.quiet, phrases=settings.commands,
+        view = open_view(pacer.now_s, routine, is_quiet=args.quiet, phrases=heard_phrases(settings),
                          has_cue_lines=not isinstance(voice, PrintedVoice))
         closing.callback(view.close)
         mic: list[VirtualMicrophone] = []
@@ -114,7 +122,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
         director = Director(lambda text: mic[0].speak(text), pacer.now_s, speaking, view,
                             settings.recognition.gate_tail_s,
                             give_up=lambda: inbox.put(CommandHeard(Command.STOP, "demo gave up")),
-                            script=script_in(settings.commands))
+                            script=script_in(settings.commands, settings.recognition.name
+                                             if settings.recognition.addressed_name else None))
         ears = Listener(recognizer, gate_for(settings, speaking), open_virtual_mic,
                         on_heard=director.judged)
         session = Session(routine, settings.commands, settings.coaching.verbosity, cache,

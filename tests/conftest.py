@@ -12,8 +12,9 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Real audio and real-speed tests are realtime: `.ci/test` runs them alone, the rest on
-    every core (a busy neighbour delays their callbacks and timers; see README, "Tests")."""
+    """Real audio and real-speed tests are realtime: `.ci/test` runs them one at a time, the rest
+    beside them at the lowest priority (a busy neighbour at the same priority delays their
+    callbacks and timers; see README, "Tests")."""
     for item in items:
         if ("pulse" in getattr(item, "fixturenames", ())
                 or item.get_closest_marker("audio") or item.get_closest_marker("slow")):

@@ -26,28 +26,15 @@ from pathlib import Path
 if __package__ in (None, ""):  # run as a script: make the project importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import numpy as np
-
-from tests.fixtures.ears import KO_NON_COMMANDS, korean_model_dir, speech
-from voicecoach.audio import to_pcm16
-from voicecoach.commands import STATE_GRAMMAR, Command
-from voicecoach.ears.base import Recognition, Recognizer
-from voicecoach.ears.factory import vosk_recognizer
-from voicecoach.files import load_settings, paths
-from voicecoach.routine import load_routine
-from voicecoach.session.wording import wording_for
-
-BLOCK_BYTES = 3200
-"""100 ms of 16-bit PCM at 16 kHz, the capture's block size."""
-
-
-def decode(recognizer: Recognizer, samples: np.ndarray) -> list[Recognition]:
-    """Everything the recognizer makes of a clip streamed in capture-sized blocks."""
-    pcm = to_pcm16(samples)
-    heard = []
-    for offset in range(0, len(pcm), BLOCK_BYTES):
-        heard += recognizer.accept(pcm[offset : offset + BLOCK_BYTES])
-    return heard + recognizer.flush()
+from tests.fixtures.ears import (
+    KO_NON_COMMANDS,
+    decode_clip,
+    korean_phrases,
+    korean_workout_recognizer,
+    speech,
+)
+from voicecoach.commands import Command
+from voicecoach.ears.base import Recognition
 
 
 def outcome(heard: Sequence[Recognition], command: Command) -> str:
@@ -59,28 +46,20 @@ def outcome(heard: Sequence[Recognition], command: Command) -> str:
 
 def measure(histories: int, wpm: int, only: str | None, seed: int) -> dict[str, Counter[str]]:
     """Per phrase, how often each outcome came after a random history."""
-    settings = load_settings(None, "ko").settings
-    routine = load_routine(paths.SHIPPED_ROUTINES_DIR / "leg-lifts.ko.yaml")
-    texts = wording_for("ko").all_texts(routine)
-    pairs = [(c, p) for c, items in settings.commands.items() for p in items
-             if only is None or p == only]
+    pairs = [(c, p) for c, p in korean_phrases() if only is None or p == only]
     if not pairs:
         raise SystemExit(f"vosk_history: {only!r} is no Korean command phrase (ko.toml)")
-    model = korean_model_dir()
     others = [speech(p) for _, p in pairs] + [speech(t, v) for t, v in KO_NON_COMMANDS]
     rng = random.Random(seed)
     results: dict[str, Counter[str]] = {p: Counter() for _, p in pairs}
     for round_number in range(histories):
         print(f"\rhistory {round_number + 1}/{histories}", end="", file=sys.stderr, flush=True)
         for command, phrase in pairs:
-            history = vosk_recognizer(settings, model, texts)
+            history = korean_workout_recognizer()
             for _ in range(rng.randrange(3)):
-                decode(history, rng.choice(others))
-            recognizer = vosk_recognizer(settings, model, texts)
-            state = next(s for s, commands in STATE_GRAMMAR.items() if command in commands)
-            recognizer.set_commands(STATE_GRAMMAR[state])
-            results[phrase][outcome(decode(recognizer, speech(phrase, speed_wpm=wpm)),
-                                    command)] += 1
+                decode_clip(history, rng.choice(others))
+            heard = decode_clip(korean_workout_recognizer(command), speech(phrase, speed_wpm=wpm))
+            results[phrase][outcome(heard, command)] += 1
     print(file=sys.stderr)
     return results
 

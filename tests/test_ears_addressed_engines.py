@@ -73,19 +73,6 @@ def test_vosk_obeys_the_named_command_refuses_the_bare_one_and_obeys_stop() -> N
     assert verdict("코치, 멈춰") == [(Command.PAUSE, None)]
 
 
-def test_vosk_counts_a_name_said_twice_once() -> None:
-    """"코치 코치 멈춰" (the name said twice, or so decoded: Vosk did for espeak-ng's "코치, 멈춰"
-    when the process had about one core) is the named pause; the doubled command alone is not."""
-    from tests.fixtures.ears import korean_model_dir
-    from voicecoach.ears.factory import vosk_recognizer
-
-    recognizer = vosk_recognizer(korean_addressed_settings("코치"), korean_model_dir())
-    recognizer.set_commands([Command.PAUSE, Command.STOP])
-    assert recognizer.command_of("코치 코치 멈춰") is Command.PAUSE
-    assert recognizer.command_of("코치 멈춰") is Command.PAUSE
-    assert recognizer.command_of("멈춰 멈춰") is None  # a bare pause needs the name, twice or not
-
-
 def test_a_name_the_vosk_model_does_not_know_is_a_settings_error() -> None:
     from tests.fixtures.ears import korean_model_dir
     from voicecoach.ears.factory import vosk_recognizer

@@ -172,13 +172,8 @@ class VoskRecognizer:
         return self._recognition(str(result.get("text", "")), words, False)
 
     def command_of(self, text: str) -> Command | None:
-        """The command whose phrase is exactly `text` (among those in the grammar now); a first
-        word said twice counts once ("코치, 코치, 멈춰"; Vosk also decoded espeak-ng's "코치, 멈춰"
-        so when the process had about one core)."""
+        """The command whose phrase is exactly `text` (among those in the grammar now)."""
         key = normalize(text)
-        first, _, rest = key.partition(" ")
-        if rest.split(" ", 1)[0] == first:
-            key = rest
         return next((c for c in self._commands if key in self._phrases.get(c, ())), None)
 
     def _final(self, result: Mapping[str, Any]) -> list[Recognition]:

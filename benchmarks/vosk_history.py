@@ -23,12 +23,15 @@ from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 
+import pytest
+
 if __package__ in (None, ""):  # run as a script: make the project importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from tests.fixtures.ears import (
     KO_NON_COMMANDS,
     decode_clip,
+    korean_model_dir,
     korean_phrases,
     korean_workout_recognizer,
     speech,
@@ -49,6 +52,7 @@ def measure(histories: int, wpm: int, only: str | None, seed: int) -> dict[str, 
     pairs = [(c, p) for c, p in korean_phrases() if only is None or p == only]
     if not pairs:
         raise SystemExit(f"vosk_history: {only!r} is no Korean command phrase (ko.toml)")
+    korean_model_dir()  # without the model: stop here, before any speech is made or progress shown
     others = [speech(p) for _, p in pairs] + [speech(t, v) for t, v in KO_NON_COMMANDS]
     rng = random.Random(seed)
     results: dict[str, Counter[str]] = {p: Counter() for _, p in pairs}
@@ -83,7 +87,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--only", metavar="PHRASE", help="measure this phrase alone")
     parser.add_argument("--seed", type=int, default=0, help="seed of the random histories")
     args = parser.parse_args(argv)
-    results = measure(args.histories, args.wpm, args.only, args.seed)
+    try:
+        results = measure(args.histories, args.wpm, args.only, args.seed)
+    except pytest.skip.Exception as missing:  # the shared test fixture skips without the model
+        print(f"vosk_history: {missing.msg}", file=sys.stderr)
+        return 2
     print(table(results, args.histories))
     return 0
 

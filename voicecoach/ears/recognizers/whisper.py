@@ -212,9 +212,12 @@ class WhisperRecognizer(EndpointedRecognizer):
         restricted: bool = True,
         detector: SpeechDetector | None = None,
         name: str | None = None,
+        sound_alikes: tuple[float, float] = (MAX_CHECKED_DISTANCE, MAX_FORCED_LOSS),
     ) -> None:
         """`model` is an already loaded WhisperModel (tests and benchmarks share one);
-        `detector` (default: the best available) tells speech frames from the rest.
+        `detector` (default: the best available) tells speech frames from the rest;
+        `sound_alikes` is (how far a whole transcript may sound from a phrase, how much less
+        likely Whisper may find the phrase), which benchmarks/sound_alikes.py sweeps.
 
         `name` (addressed mode: the phrases given begin with it, commands.addressed_phrases):
         a transcript must begin with the name itself; only the words after it may merely sound
@@ -236,6 +239,10 @@ class WhisperRecognizer(EndpointedRecognizer):
                                        *([name] if name else [])])
         self._min_confidence = min_confidence
         self._restricted = restricted
+        self._max_distance, self._max_loss = sound_alikes
+        self.last_forced_loss: float | None = None
+        """How much less likely Whisper found the latest sound-alike it was asked to confirm
+        (None when the latest utterance needed no confirming)."""
         self._commands: frozenset[Command] = frozenset()
         self._allowed: dict[str, Command] = {}
         self._always_heard: list[str] = []
@@ -279,7 +286,8 @@ class WhisperRecognizer(EndpointedRecognizer):
         said = self._without_name(phrase)
         forms = [f"{lead}{said[:1].upper()}{said[1:]}{mark}" for mark in ".?"]
         written_log_p, forced_log_p = self._transcriber.log_likelihoods(forms)
-        return max(forced_log_p) >= written_log_p - MAX_FORCED_LOSS
+        self.last_forced_loss = written_log_p - max(forced_log_p)
+        return self.last_forced_loss <= self._max_loss
 
     def _without_name(self, phrase: str) -> str:
         """The phrase without the name in front (unchanged without a name)."""
@@ -314,6 +322,7 @@ class WhisperRecognizer(EndpointedRecognizer):
         max_tokens = 12 + round(4 * max(0.0, utterance.duration_s - 1.0))
         max_command_s = MAX_COMMAND_S + (NAME_S if self._prefix is not None else 0.0)
         is_long = utterance.duration_s > max_command_s
+        self.last_forced_loss = None
         transcript = self._transcriber.transcribe(utterance.pcm, self._prompt, max_tokens,
                                                   find_words=is_long)
         if not transcript.text:
@@ -368,7 +377,7 @@ class WhisperRecognizer(EndpointedRecognizer):
             if not self._restricted:
                 return None, key, 0.0, False
             near = self._nearest(key) if may_sound_alike else None
-            if (near is not None and near.distance <= MAX_CHECKED_DISTANCE
+            if (near is not None and near.distance <= self._max_distance
                     and self._is_confirmed(near.phrase, key, written)):
                 return near.phrase, key, near.distance, False
         if not self._restricted:

@@ -1,8 +1,8 @@
 """Whisper (faster-whisper's CTranslate2 model, tiny.en): the accurate offline English recognizer.
 
-Audio is cut into utterances by loudness (ears/endpoint.py). Each one is transcribed freely, with
-the phrases allowed now as the prompt (it steers spelling and wording towards them), and becomes
-a command only if the transcript is one of those phrases, or sounds nearly like one
+Audio is cut into utterances by the speech detector (ears/endpoint.py). Each one is transcribed
+freely, with the phrases allowed now as the prompt (it steers spelling and wording towards them),
+and becomes a command only if the transcript is one of those phrases, or sounds nearly like one
 (ears/phonetic.py: "Paws." is "pause") and Whisper, made to write that phrase instead, finds it
 nearly as likely as what it wrote (a closed-set check of the sound-alike against the free
 transcript: "Let's eat." is not "let's go"). Whisper writes out whatever else it heard, so unlike
@@ -278,13 +278,17 @@ class WhisperRecognizer(EndpointedRecognizer):
         at most MAX_FORCED_LOSS less likely. In addressed mode only the command's words are put
         in (after the name as Whisper wrote it), and a name heard as a sound-alike before the
         exact words needs no check: that is MAX_NAME_DISTANCE's business."""
-        lead = ""
+        words = written.split()
+        lead: list[str] = []
         if self._prefix is not None and phrase.startswith(self._prefix):
             if key.partition(" ")[2] == phrase.removeprefix(self._prefix):
                 return True
-            lead = f"{written.split()[0]} "
+            lead = words[:1]
         said = self._without_name(phrase)
-        forms = [f"{lead}{said[:1].upper()}{said[1:]}{mark}" for mark in ".?"]
+        # in Whisper's own casing: "Coach, pause." but "Cult. Pause."
+        replaced = words[len(lead)] if len(words) > len(lead) else "X"
+        said = (said[:1].upper() if replaced[:1].isupper() else said[:1]) + said[1:]
+        forms = [" ".join([*lead, said]) + mark for mark in ".?"]
         written_log_p, forced_log_p = self._transcriber.log_likelihoods(forms)
         self.last_forced_loss = written_log_p - max(forced_log_p)
         return self.last_forced_loss <= self._max_loss
@@ -367,7 +371,7 @@ class WhisperRecognizer(EndpointedRecognizer):
                 and self._allowed.get(phrase) is recognition.command
                 and not any(other.startswith(f"{phrase} ") for other in self._allowed))
 
-    def _match(self, key: str, is_long: bool, *, written: str = "",
+    def _match(self, key: str, is_long: bool, *, written: str,
                may_sound_alike: bool = True) -> tuple[str | None, str, float, bool]:
         """(allowed phrase, the words that matched it, how far they sound from it, whether it
         was spotted inside longer speech); `written` is the transcript `key` was made from."""

@@ -90,9 +90,8 @@ def record(phrases: dict[Command, tuple[str, ...]], data: voice_control.Corpus
     ears = Recording(phrases, min_confidence=0.0, sound_alikes=(max(DISTANCES), math.inf))
     rng = np.random.default_rng(0)
     clips: list[list[Heard]] = []
-    for number, clip in enumerate(data.commands, 1):
+    for number, clip in enumerate(data.commands, 1):  # every command allowed throughout
         print(f"\rclip {number}/{len(data.commands)}", end="", file=sys.stderr, flush=True)
-        ears.set_commands(list(Command))
         ears.heard = []  # the noise before a clip: the main benchmark's business
         voice_control.feed(ears, voice_control.preroll(clip, rng, voice_control.QUICK_PREROLL_S))
         ears.source, ears.heard = str(clip.command), []
@@ -101,7 +100,6 @@ def record(phrases: dict[Command, tuple[str, ...]], data: voice_control.Corpus
     print(file=sys.stderr)
     stretches: dict[str, list[Heard]] = {}
     for name, audio in data.stretches.items():
-        ears.set_commands(list(Command))
         ears.source, ears.heard = name, []
         voice_control.feed(ears, audio)
         stretches[name] = ears.heard
@@ -140,13 +138,8 @@ def table(clips: Sequence[Sequence[Heard]], stretches: dict[str, list[Heard]],
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--split", choices=("test", "tune"), default="tune",
-                        help="voices and recordings to measure on (default tune: the thresholds "
-                             "are chosen there; test is held out)")
-    parser.add_argument("--no-real-speech", action="store_true",
-                        help="leave out the real recordings (no apt-get download)")
-    parser.add_argument("--no-neural-voices", action="store_true",
-                        help="leave out the Piper voice (espeak-ng speakers only)")
+    voice_control.add_corpus_options(
+        parser, "tune", "(default tune: the thresholds are chosen there; test is held out)")
     args = parser.parse_args(argv)
     from voicecoach.ears.recognizers.whisper_model import is_whisper_installed
     from voicecoach.files import load_settings

@@ -762,6 +762,17 @@ def _addressed(args: argparse.Namespace, data: Corpus) -> list[dict[str, Any]]:
                          QUICK_PREROLL_S if args.quick else NOISE_PREROLL_S)
 
 
+def add_corpus_options(parser: argparse.ArgumentParser, split: corpus.Split, why: str) -> None:
+    """--split (default `split`; `why` says what it means here), --no-real-speech and
+    --no-neural-voices: how the corpus of build_corpus is chosen."""
+    parser.add_argument("--split", choices=("test", "tune"), default=split,
+                        help=f"which half of the voices and recordings to measure on {why}")
+    parser.add_argument("--no-real-speech", action="store_true",
+                        help="leave out the real recordings (no apt-get download)")
+    parser.add_argument("--no-neural-voices", action="store_true",
+                        help="leave out the Piper voice (espeak-ng speakers only)")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point (also `voicecoach bench`): returns the exit code."""
     parser = argparse.ArgumentParser(prog="voice_control.py", description=__doc__.splitlines()[0])
@@ -776,13 +787,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help="settings file whose [commands] phrases to measure")
     parser.add_argument("--prefix", default="",
                         help='say every phrase after this word (e.g. "coach stop")')
-    parser.add_argument("--split", choices=["test", "tune"], default="test",
-                        help="which half of the voices and recordings to measure on "
-                             "(test: held out, nothing is fitted on it)")
-    parser.add_argument("--no-real-speech", action="store_true",
-                        help="leave out the real recordings (no apt-get download)")
-    parser.add_argument("--no-neural-voices", action="store_true",
-                        help="leave out the Piper voice (espeak-ng speakers only)")
+    add_corpus_options(parser, "test", "(test: held out, nothing is fitted on it)")
     parser.add_argument("--no-addressed", action="store_true",
                         help="leave out the addressed mode's columns (benchmarks/addressed.py)")
     parser.add_argument("--addressed-only", action="store_true",

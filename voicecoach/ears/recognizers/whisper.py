@@ -291,16 +291,17 @@ class WhisperRecognizer(EndpointedRecognizer):
         addressed mode `key` is "<name> <phrase>" with the name or the phrase written otherwise,
         or else one of the bare phrases (stop, safety)."""
         words = written.split()
-        if self._prefix is None:
-            near = self._matcher.nearest(key, among=self._allowed)
-            return near if self._is_confirmed(near, lambda said: [cased(said, words[0])]) else None
-        first, _, rest = key.partition(" ")
-        named = self._named_sound_alike(first, rest, words) if rest else None
-        if named is not None:
-            return named
-        near = self._matcher.nearest(key, among=[p for p in self._allowed
-                                                 if not p.startswith(self._prefix)])
-        return near if self._is_confirmed(near, lambda said: [cased(said, words[0])]) else None
+        among = list(self._allowed)
+        if self._prefix is not None:
+            first, _, rest = key.partition(" ")
+            named = self._named_sound_alike(first, rest, words) if rest else None
+            if named is not None:
+                return named
+            among = [p for p in among if not p.startswith(self._prefix)]
+        near = self._matcher.nearest(key, among=among)
+        is_confirmed = self._is_confirmed(near, lambda said: [cased(said, words[0])],
+                                          self._max_loss)
+        return near if is_confirmed else None
 
     def _named_sound_alike(self, first: str, rest: str, words: list[str]) -> Match | None:
         """"<name> <phrase>" for a transcript whose first word is `first` and the rest `rest`.
@@ -328,16 +329,16 @@ class WhisperRecognizer(EndpointedRecognizer):
                      near.distance if first == name else max(near.distance, NAME_SOUND_ALIKE))
 
     def _is_confirmed(self, near: Match | None, forms: Callable[[str], list[str]],
-                      max_loss: float | None = None) -> bool:
+                      max_loss: float) -> bool:
         """Whether `near` is near enough and Whisper, made to write it (`forms(phrase)`, each
-        ended with "." and "?") instead of what it wrote, finds it at most `max_loss` (default:
-        the sound-alike setting, MAX_FORCED_LOSS) less likely."""
+        ended with "." and "?") instead of what it wrote, finds it at most `max_loss` nats less
+        likely."""
         if near is None or near.distance > self._max_distance:
             return False
         texts = [form + mark for form in forms(near.phrase) for mark in ".?"]
         written_log_p, forced_log_p = self._transcriber.log_likelihoods(texts)
         self.last_forced_loss = written_log_p - max(forced_log_p)
-        return self.last_forced_loss <= (self._max_loss if max_loss is None else max_loss)
+        return self.last_forced_loss <= max_loss
 
     def recognize(self, utterance: Utterance) -> Recognition | None:
         """Transcribe one utterance and match it; speech that is no command keeps its text."""

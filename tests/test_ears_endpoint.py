@@ -138,3 +138,36 @@ def test_a_stream_after_close_is_cut_as_if_the_endpointer_were_new(before: np.nd
     offset_s = len(before) / SAMPLE_RATE_HZ
     assert [t for u in later if u for t in (u.start_s, u.end_s)] == pytest.approx(
         [t + offset_s for u in fresh if u for t in (u.start_s, u.end_s)])
+
+
+class AnythingAudible:
+    """A detector that calls every audible frame speech, as Silero does other people talking."""
+
+    name = "audible"
+    onset_lag_frames = 0
+
+    def is_speech(self, frame: np.ndarray, energy_db: float, in_speech: bool) -> bool:
+        return energy_db > 40.0
+
+    def reset(self) -> None:
+        pass
+
+
+def test_words_louder_than_the_talk_around_them_are_offered_from_their_own_start() -> None:
+    offered: list[Utterance] = []
+    endpointer = Endpointer(AnythingAudible(), end_silence_s=0.3, max_s=8.0,
+                            early=EarlyOffers(0.064, 0.21, 1.5, lambda u: offered.append(u) is None))
+    talk = quiet(2.0, level=0.02, seed=4)  # ~21 dB under the words, and speech all the same
+    ended = endpointer.process(to_pcm16(np.concatenate([quiet(0.3), talk, tone(0.5), talk])))
+    # open since 0.3 s, longer than any early offer by the time the words end at 2.8 s
+    assert len(offered) == 1 and ended == []
+    assert offered[0].start_s == pytest.approx(2.3, abs=0.07)
+    assert offered[0].end_s == pytest.approx(2.8, abs=0.1)
+
+
+def test_talk_as_loud_as_the_words_is_not_offered_early() -> None:
+    offered: list[Utterance] = []
+    endpointer = Endpointer(AnythingAudible(), end_silence_s=0.3, max_s=8.0, early=offers_to(offered))
+    talk = quiet(2.0, level=0.2, seed=4)  # as loud as the tone: no loud core of its own
+    endpointer.process(to_pcm16(np.concatenate([quiet(0.3), talk, tone(0.5), talk])))
+    assert offered == []

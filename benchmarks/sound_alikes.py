@@ -11,6 +11,11 @@ setting, keeps each command's sound distance, forced loss and confidence, and pr
 (distance, loss) pair would have accepted at the confidence floor: the thresholds were chosen on
 the tune half and are reported on the held-out test half. Written here because it measures this
 project's own rule on its own corpus.
+
+Since a confirmed sound-alike is acted on at the early offer, the loosest setting also answers
+early for sound-alikes a stricter pair would refuse, and the utterance is not decoded again at
+its end: a stricter row can miss a command that the end-silence decode would have heard exactly.
+The rows are then a lower bound on acceptance; the main benchmark measures the shipped pair.
 """
 
 from __future__ import annotations
